@@ -1,0 +1,172 @@
+"""retail-edge command line: parse, call one library function, format, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from edge.errors import ConfigError, RetailEdgeError, SourceError
+
+__all__ = ["main", "build_parser"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises ConfigError instead of printing usage and exiting."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise ConfigError(message)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def update(self, done: int, total: int | None) -> None:
+        if not self.enabled or (done % 5 and done != total):
+            return
+        if total:
+            filled = int(30 * done / total)
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} frames")
+        else:
+            sys.stderr.write(f"\r{done} frames")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def run_count(args: argparse.Namespace) -> int:
+    """retail-edge count --source clip.mp4 --line 0,300,768,300 --json"""
+    from edge.config import CameraConfig, parse_line_arg
+    from edge.counting import count
+    from edge.frames.sources import parse_source
+
+    config = CameraConfig(lines=(parse_line_arg(args.line),))
+    parse_source(args.source)  # a missing file is a usage error before the model loads
+    bar = ProgressBar(sys.stderr.isatty() and not args.no_progress)
+    try:
+        result = count(args.source, config, on_progress=bar.update, max_frames=args.max_frames)
+    finally:
+        bar.close()
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        print(f"in {result.in_count}  out {result.out_count}  "
+              f"({result.frames} frames, {result.seconds:.1f} s of video, {result.fps:.1f} fps)")
+    return 0
+
+
+def _id_arg(field_name: str):
+    def parse(text: str) -> str:
+        from edge.protocol.topics import is_valid_id
+
+        if not is_valid_id(text):
+            raise argparse.ArgumentTypeError(f"{text!r}: use 1–64 lowercase letters, digits or '-'")
+        return text
+
+    parse.__name__ = field_name
+    return parse
+
+
+def run_agent_command(args: argparse.Namespace) -> int:
+    """retail-edge run --source clip.mp4 --store s1 --camera door --broker mqtt://127.0.0.1:1883 --line 0,300,768,300"""
+    import signal
+    import threading
+
+    from edge.agent import AgentSettings, default_agent_id, run_agent
+    from edge.config import CameraConfig, parse_line_arg
+    from edge.delivery.broker import parse_broker_url
+    from edge.frames.sources import parse_source
+    from edge.windows.clock import parse_iso_z
+
+    setup_logging(args)
+    config = CameraConfig(lines=(parse_line_arg(args.line),))
+    try:
+        broker = parse_broker_url(args.broker)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    start = None
+    if args.start:
+        try:
+            start = parse_iso_z(args.start)
+        except ValueError:
+            hint = "expected an ISO 8601 time like 2026-11-11T09:00:00Z"
+            raise ConfigError(f"--start: {hint}, got {args.start!r}") from None
+    if args.window <= 0 or 86400 % args.window:
+        raise ConfigError(f"--window: expected seconds that divide a day (10, 60, 300, 3600…), got {args.window}")
+    parse_source(args.source)
+    settings = AgentSettings(
+        source=args.source, store_id=args.store, camera_id=args.camera, broker=broker, camera=config,
+        window_s=args.window, agent_id=args.agent_id or default_agent_id(), start=start,
+        outbox_path=args.outbox, max_frames=args.max_frames,
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    result = run_agent(settings, stop)
+    print(json.dumps({"frames": result.frames, "windows": result.windows, "pending": result.pending}))
+    return 0
+
+
+def setup_logging(args: argparse.Namespace) -> None:
+    import logging
+
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="retail-edge", description="In-store edge agent: count people, publish aggregates.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("count", help="count line crossings in a video or stream (no network)",
+                       description=run_count.__doc__)
+    p.add_argument("--source", required=True, help="video file, rtsp:// or http:// URL, or camera index")
+    p.add_argument("--line", required=True, help="counting line X1,Y1,X2,Y2 in pixels")
+    p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=run_count)
+
+    p = sub.add_parser("run", help="count and publish window aggregates over MQTT",
+                       description=run_agent_command.__doc__)
+    p.add_argument("--source", required=True, help="video file, rtsp:// or http:// URL, or camera index")
+    p.add_argument("--store", required=True, type=_id_arg("store"), help="store id ([a-z0-9-], 1–64)")
+    p.add_argument("--camera", required=True, type=_id_arg("camera"), help="camera id ([a-z0-9-], 1–64)")
+    p.add_argument("--broker", required=True, help="mqtt://HOST:PORT or mqtts://HOST:PORT")
+    p.add_argument("--line", required=True, help="counting line X1,Y1,X2,Y2 in pixels")
+    p.add_argument("--window", type=int, default=60, help="aggregation window in seconds (default 60)")
+    p.add_argument("--start", help="file sources: UTC time of the first frame (default 2000-01-01T00:00:00Z)")
+    p.add_argument("--agent-id", type=_id_arg("agent-id"), help="this agent's id (default: host name)")
+    p.add_argument("--outbox", type=Path, help="outbox file (default ~/.local/state/retail-edge/outbox-…db)")
+    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.set_defaults(run=run_agent_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except RetailEdgeError as e:
+        if debug:
+            raise
+        print(f"retail-edge: {e}", file=sys.stderr)
+        return 2 if isinstance(e, (ConfigError, SourceError)) else 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

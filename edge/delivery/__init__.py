@@ -1,0 +1,1 @@
+"""Delivery: the SQLite outbox (store-and-forward) and the MQTT publisher that drains it."""

@@ -1,0 +1,186 @@
+"""Find registered mascots in a frame: features → matches → clusters → homography → checks.
+
+Steps of `MascotDetector.detect`:
+1. ORB features of the grey frame (colour is ignored on purpose: grey cameras, colour casts).
+2. Ratio-tested matches against every reference (`matching.ReferenceIndex`).
+3. Hough clusters of consistent matches per reference (`matching.cluster_matches`).
+4. Per cluster, a RANSAC homography; then every match of that reference that agrees with it is
+   added and the homography refitted (guided refinement), which recovers the card's matches
+   that voted in neighbouring bins.
+5. Geometric sanity of the mapped corners and the appearance check (`verify.py`); the score is
+   the appearance score.
+6. Non-maximum suppression within and across mascots (a card is one mascot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from edge.mascots.features import extract_features, view_wh
+from edge.mascots.matching import Matches, ReferenceIndex, cluster_matches
+from edge.mascots.registry import MascotRegistry
+from edge.mascots.verify import appearance_score, plausible_quad, refine_alignment
+
+__all__ = ["MascotDetection", "DetectorSettings", "MascotDetector"]
+
+_FEW_INLIERS = 20  # below this, also try an affine start and ECC alignment
+
+
+@dataclass(frozen=True, slots=True)
+class MascotDetection:
+    """One mascot found in a frame.
+
+    Args:
+        mascot_id: id of the registered mascot.
+        corners: (4, 2) float32, the reference's TL, TR, BR, BL corners in frame px.
+        bbox_xywh: box of the corners, frame px (x, y, width, height).
+        score: 0–1 appearance agreement with the reference.
+        homography: 3×3 float64, reference px → frame px.
+    """
+
+    mascot_id: str
+    corners: np.ndarray
+    bbox_xywh: tuple[float, float, float, float]
+    score: float
+    homography: np.ndarray = field(repr=False, compare=False)
+
+    @property
+    def xyxy(self) -> tuple[float, float, float, float]:
+        x, y, w, h = self.bbox_xywh
+        return (x, y, x + w, y + h)
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorSettings:
+    """Tunable thresholds; each trades recall against false detections or time.
+
+    Args:
+        n_features: ORB features per frame; more finds smaller cards, costs ~5 ms per 1000.
+        min_inliers: RANSAC inliers to consider a hypothesis at all (a 60 px card has ~8).
+        min_score: appearance score to report; the guard against look-alike cards.
+        max_hypotheses: clusters tried per reference and frame; bounds the worst-case time.
+    """
+
+    n_features: int = 3000
+    fast_threshold: int = 12
+    min_inliers: int = 6
+    min_score: float = 0.55
+    max_hypotheses: int = 4
+
+
+class MascotDetector:
+    """Detects the mascots of a registry in BGR or grey frames.
+
+    Args:
+        registry: registered mascots (features precomputed).
+        settings: thresholds, see `DetectorSettings`.
+
+    Example:
+        >>> detector = MascotDetector(MascotRegistry.from_directory("media/mascots"))
+        >>> [d.mascot_id for d in detector.detect(cv2.imread("frame.jpg"))]
+        ['mascot-fox']
+    """
+
+    def __init__(self, registry: MascotRegistry, settings: DetectorSettings | None = None) -> None:
+        self.registry = registry
+        self.settings = settings or DetectorSettings()
+        self._index = ReferenceIndex(registry)
+
+    def detect(self, image: np.ndarray) -> list[MascotDetection]:
+        """All registered mascots in `image` (BGR or grey uint8), best score first."""
+        gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        s = self.settings
+        frame = extract_features(gray, s.n_features, s.fast_threshold)
+        per_slot = self._index.match(frame)
+        pyramid = [gray]
+        for _ in range(4):
+            pyramid.append(cv2.pyrDown(pyramid[-1]))
+        found: list[MascotDetection] = []
+        for slot, matches in per_slot.items():
+            mi, ri = self._index.owners[slot]
+            mascot = self.registry.mascots[mi]
+            ref = mascot.references[ri]
+            for view in np.unique(matches.view):
+                in_view = np.flatnonzero(matches.view == view)
+                wh = view_wh(ref.wh, int(view))
+                for members in cluster_matches(matches.subset(in_view), wh, s.max_hypotheses):
+                    det = self._fit(matches, in_view[members], ref, mascot.mascot_id, pyramid,
+                                    (gray.shape[1], gray.shape[0]))
+                    if det is not None:
+                        found.append(det)
+        return _suppress(found)
+
+    def _fit(self, matches: Matches, members: np.ndarray, ref, mascot_id: str,
+             pyramid: list[np.ndarray], frame_wh: tuple[int, int]) -> MascotDetection | None:
+        s = self.settings
+        sub = matches.subset(members)
+        predicted_h = float(np.median(sub.scale)) * ref.wh[1]  # approximate for tilted views
+        threshold = float(np.clip(0.02 * predicted_h, 2.5, 8.0))
+        h, inliers = cv2.findHomography(sub.ref_xy, sub.frame_xy, cv2.RANSAC, threshold,
+                                        maxIters=500, confidence=0.995)
+        n_inliers = 0 if inliers is None else int(inliers.sum())
+        if h is None or n_inliers < s.min_inliers:
+            return None
+        # guided refinement: every match of this reference consistent with the fit
+        projected = cv2.perspectiveTransform(matches.ref_xy.reshape(-1, 1, 2), h).reshape(-1, 2)
+        close = np.linalg.norm(projected - matches.frame_xy, axis=1) < 1.5 * threshold
+        if close.sum() >= max(s.min_inliers, n_inliers):
+            h2, inl2 = cv2.findHomography(matches.ref_xy[close], matches.frame_xy[close],
+                                          cv2.RANSAC, threshold, maxIters=200)
+            if h2 is not None and int(inl2.sum()) >= n_inliers:
+                h, n_inliers = h2, int(inl2.sum())
+        starts = [h]
+        if n_inliers < _FEW_INLIERS:
+            # a homography from < 20 matches of a small card is often rough; an affine fit of
+            # the same cluster is steadier, and ECC alignment then recovers the perspective
+            a, a_inl = cv2.estimateAffine2D(sub.ref_xy, sub.frame_xy, ransacReprojThreshold=
+                                            2 * threshold)
+            if a is not None and int(a_inl.sum()) >= s.min_inliers:
+                starts.append(np.vstack([a, [0.0, 0.0, 1.0]]))
+        best = None
+        for start in starts:
+            candidates = [start]
+            if n_inliers < _FEW_INLIERS:
+                refined = refine_alignment(pyramid, start, ref.wh, ref.alignment_template)
+                if refined is not None:
+                    candidates.append(refined)
+            for hc in candidates:
+                corners = cv2.perspectiveTransform(ref.corners.reshape(-1, 1, 2), hc).reshape(4, 2)
+                if not plausible_quad(corners, frame_wh, ref.wh):
+                    continue
+                score = appearance_score(pyramid, hc, ref.wh, ref.template).score
+                if best is None or score > best[0]:
+                    best = (score, hc, corners)
+        if best is None or best[0] < s.min_score:
+            return None
+        score, h, corners = best
+        x0, y0 = corners.min(axis=0)
+        x1, y1 = corners.max(axis=0)
+        return MascotDetection(
+            mascot_id,
+            corners.astype(np.float32),
+            (float(x0), float(y0), float(x1 - x0), float(y1 - y0)),
+            round(score, 4),
+            h,
+        )
+
+
+def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = iw * ih
+    union = aw * ah + bw * bh - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _suppress(found: list[MascotDetection], iou: float = 0.3) -> list[MascotDetection]:
+    kept: list[MascotDetection] = []
+    for det in sorted(found, key=lambda d: d.score, reverse=True):
+        if all(_iou(det.bbox_xywh, k.bbox_xywh) < iou for k in kept):
+            kept.append(det)
+    return kept

@@ -1,0 +1,195 @@
+"""Descriptor matching and Hough clustering of matches into pose hypotheses.
+
+Steps:
+1. One LSH index over the descriptors of every reference of every mascot; each frame descriptor
+   gets its 3 nearest reference descriptors. Lowe's ratio test compares the best with the first
+   neighbour that is *another* feature (another mascot, or >12 px away in the same reference),
+   because the multi-scale reference stores the same corner several times.
+2. Each surviving match predicts a similarity transform (scale from keypoint sizes, rotation
+   from keypoint angles) and so where the reference centre lands in the frame. Matches vote in a
+   coarse (x, y, log-scale, angle) grid, each into its 2 nearest bins per dimension, so that the
+   ~10 correct matches of a 60 px card stand out among hundreds of random ones. A bin with
+   enough votes becomes a `Hypothesis` for RANSAC.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from edge.mascots.features import Features
+from edge.mascots.registry import MascotRegistry
+
+__all__ = ["Matches", "Hypothesis", "ReferenceIndex", "cluster_matches"]
+
+_RATIO = 0.82  # Lowe ratio: higher keeps more true matches of small cards, and more noise
+_SAME_FEATURE_PX = 12.0  # neighbours closer than this in the same reference are one feature
+_MIN_VOTES = 5
+_LSH_PARAMS = {"algorithm": 6, "table_number": 6, "key_size": 16, "multi_probe_level": 1}
+_ANGLE_BIN_DEG = 40.0
+_LOG2_SCALE_BIN = 0.6
+_POSITION_BIN = 0.35  # fraction of the predicted card height
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """Matches of frame keypoints to one reference.
+
+    Args:
+        frame_xy: (n, 2) float32 frame positions, px.
+        ref_xy: (n, 2) float32 reference positions, px of the reference image.
+        view_xy: (n, 2) float32 positions in the simulated view of the reference feature, px.
+        view: (n,) int32 simulated view (index into `features.VIEWS`) of the reference feature.
+        scale: (n,) float32 frame size / reference size of each matched pair.
+        rotation_deg: (n,) float32 frame angle − reference angle.
+    """
+
+    frame_xy: np.ndarray
+    ref_xy: np.ndarray
+    view_xy: np.ndarray
+    view: np.ndarray
+    scale: np.ndarray
+    rotation_deg: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.frame_xy)
+
+    def subset(self, index: np.ndarray) -> Matches:
+        return Matches(self.frame_xy[index], self.ref_xy[index], self.view_xy[index],
+                       self.view[index], self.scale[index], self.rotation_deg[index])
+
+
+@dataclass(frozen=True, slots=True)
+class Hypothesis:
+    """A cluster of mutually consistent matches: one possible placement of one reference."""
+
+    mascot_index: int
+    reference_index: int
+    votes: int
+    matches: Matches
+
+
+class ReferenceIndex:
+    """LSH index over all reference descriptors of a registry.
+
+    Args:
+        registry: the registered mascots.
+    """
+
+    def __init__(self, registry: MascotRegistry) -> None:
+        owners: list[tuple[int, int]] = []
+        parts: list[Features] = []
+        view_xy: list[np.ndarray] = []
+        view: list[np.ndarray] = []
+        for mi, mascot in enumerate(registry.mascots):
+            for ri, ref in enumerate(mascot.references):
+                owners.append((mi, ri))
+                parts.append(ref.features.features)
+                view_xy.append(ref.features.view_xy)
+                view.append(ref.features.view)
+        self._owner = np.concatenate(
+            [np.full(len(p), k, np.int32) for k, p in enumerate(parts)]
+        )
+        self._owners = owners
+        self._xy = np.concatenate([p.xy for p in parts])
+        self._size = np.concatenate([p.size for p in parts])
+        self._angle = np.concatenate([p.angle for p in parts])
+        self._view_xy = np.concatenate(view_xy)
+        self._view = np.concatenate(view)
+        # key_size 16 / 6 tables / 1 probe: ~6 ms for 3000 queries against ~3500 descriptors,
+        # against ~30 ms for brute force, while keeping most matches of small cards.
+        self._index = cv2.flann_Index(
+            np.concatenate([p.descriptors for p in parts]),
+            dict(_LSH_PARAMS),
+        )
+
+    @property
+    def owners(self) -> list[tuple[int, int]]:
+        """(mascot index, reference index) of each reference slot."""
+        return self._owners
+
+    def match(self, frame: Features) -> dict[int, Matches]:
+        """Ratio-tested matches of frame features, per reference slot."""
+        if len(frame) < 2:
+            return {}
+        nn, dist = self._index.knnSearch(frame.descriptors, 3, params={"checks": 32})
+        best = nn[:, 0]
+        found = best >= 0
+        dist = dist.astype(np.float64)
+        # the "second" neighbour is the first of 2..3 that is a different feature
+        second = np.full(len(nn), np.inf)
+        for k in (2, 1):  # assign k=2 first so that k=1 wins where both qualify
+            other = nn[:, k]
+            ok = found & (other >= 0)
+            o = np.where(ok, other, 0)
+            b = np.where(found, best, 0)
+            different = (self._owner[o] != self._owner[b]) | (
+                np.linalg.norm(self._xy[o] - self._xy[b], axis=1) > _SAME_FEATURE_PX
+            )
+            second = np.where(ok & different, dist[:, k], second)
+        keep = found & (dist[:, 0] < _RATIO * second)
+        q = np.flatnonzero(keep)
+        t = best[keep].astype(np.int64)
+        out: dict[int, Matches] = {}
+        owner = self._owner[t]
+        for slot in np.unique(owner):
+            sel = owner == slot
+            qs, ts = q[sel], t[sel]
+            out[int(slot)] = Matches(
+                frame.xy[qs],
+                self._xy[ts],
+                self._view_xy[ts],
+                self._view[ts],
+                (frame.size[qs] / np.maximum(self._size[ts], 1e-3)).astype(np.float32),
+                ((frame.angle[qs] - self._angle[ts] + 180.0) % 360.0 - 180.0).astype(np.float32),
+            )
+        return out
+
+
+def cluster_matches(
+    matches: Matches, ref_wh: tuple[int, int], max_hypotheses: int = 4
+) -> list[np.ndarray]:
+    """Indices of the matches in each of the strongest Hough bins, best first.
+
+    Args:
+        matches: matches to one simulated view of one reference.
+        ref_wh: size of that view, px.
+    """
+    n = len(matches)
+    if n < _MIN_VOTES:
+        return []
+    theta = np.deg2rad(matches.rotation_deg)
+    cos, sin = np.cos(theta), np.sin(theta)
+    d = np.array(ref_wh, np.float32) / 2.0 - matches.view_xy
+    cx = matches.frame_xy[:, 0] + matches.scale * (cos * d[:, 0] - sin * d[:, 1])
+    cy = matches.frame_xy[:, 1] + matches.scale * (sin * d[:, 0] + cos * d[:, 1])
+    log_s = np.log2(np.maximum(matches.scale, 1e-4))
+    # continuous bin coordinates; position bins scale with the predicted card height
+    fs = log_s / _LOG2_SCALE_BIN
+    height = matches.scale * ref_wh[1]
+    fx = cx / (_POSITION_BIN * height)
+    fy = cy / (_POSITION_BIN * height)
+    fa = matches.rotation_deg / _ANGLE_BIN_DEG
+    base = np.stack([np.floor(v - 0.5).astype(np.int64) for v in (fx, fy, fs, fa)], axis=1)
+    n_angle = int(round(360.0 / _ANGLE_BIN_DEG))
+    offsets = np.array(list(itertools.product((0, 1), repeat=4)), np.int64)  # (16, 4)
+    keys = base[:, None, :] + offsets[None, :, :]  # (n, 16, 4)
+    keys[..., 3] %= n_angle
+    # encode each 4-d bin as one int64 (bins are small signed numbers)
+    k = keys + (1 << 14)
+    code = ((k[..., 0] << 45) | (k[..., 1] << 30) | (k[..., 2] << 15) | k[..., 3]).ravel()
+    member = np.repeat(np.arange(n), len(offsets))
+    uniq, inverse, counts = np.unique(code, return_inverse=True, return_counts=True)
+    chosen: list[np.ndarray] = []
+    for b in np.argsort(-counts, kind="stable"):
+        if counts[b] < _MIN_VOTES or len(chosen) >= max_hypotheses:
+            break
+        idx = np.unique(member[inverse == b])
+        # skip a bin that is mostly the same matches as a stronger one
+        if any(len(np.intersect1d(idx, c)) > 0.5 * len(idx) for c in chosen):
+            continue
+        chosen.append(idx)
+    return chosen

@@ -1,0 +1,248 @@
+"""Registered mascots: reference images, optional metadata, and cached precomputed features.
+
+Layout of a mascots directory::
+
+    mascots/
+      mascot-fox.png          one mascot per image file, id = file stem
+      mascot-panda.png
+      mascot-owl/             or one mascot per sub-folder (id = folder name) with several
+        front.png             reference images of it (e.g. front and back print)
+        back.jpg
+      mascots.yaml            optional metadata, keyed by id:
+                                mascot-fox: {campaign: "11.11", height_m: 1.6}
+      .cache/                 features, one .npz per reference image (created on first use)
+
+The cache key is the sha256 of the image bytes plus `FEATURES_VERSION`, so a changed image (or a
+changed algorithm) is recomputed on the next load and stale entries are removed. When the
+directory is read-only, pass `cache_dir` (the default then falls back to
+`$XDG_CACHE_HOME/retail-edge/mascots`, else `~/.cache/retail-edge/mascots`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import yaml
+
+from edge.errors import ConfigError
+from edge.mascots.features import (
+    FEATURES_VERSION,
+    Features,
+    ReferenceFeatures,
+    reference_features,
+    reference_template,
+)
+from edge.mascots.verify import ecc_template
+
+__all__ = ["IMAGE_SUFFIXES", "Reference", "Mascot", "MascotRegistry"]
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+_METADATA_FILE = "mascots.yaml"
+_METADATA_KEYS = {"campaign", "height_m"}
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One reference image of a mascot and what is precomputed from it.
+
+    Args:
+        path: the image file.
+        wh: (width, height) of the image, px.
+        features: ORB features (positions in px of the image) over simulated views.
+        template: grey float32 image at `TEMPLATE_WH` used by the appearance check.
+        alignment_template: grey float32 image used by the ECC alignment refinement.
+        sha256: hex digest of the file bytes.
+    """
+
+    path: Path
+    wh: tuple[int, int]
+    features: ReferenceFeatures = field(repr=False)
+    template: np.ndarray = field(repr=False)
+    alignment_template: np.ndarray = field(repr=False)
+    sha256: str = ""
+
+    @property
+    def corners(self) -> np.ndarray:
+        """(4, 2) float32 TL, TR, BR, BL corners of the image, px."""
+        w, h = self.wh
+        return np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class Mascot:
+    """A registered mascot.
+
+    Args:
+        mascot_id: the id reported in detections (file stem or folder name).
+        references: one or more reference images.
+        campaign: optional campaign name from the metadata.
+        height_m: optional physical height of the printed card, metres.
+    """
+
+    mascot_id: str
+    references: tuple[Reference, ...]
+    campaign: str | None = None
+    height_m: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MascotRegistry:
+    """The set of registered mascots.
+
+    Example:
+        >>> registry = MascotRegistry.from_directory(Path("media/mascots"))
+        >>> registry.ids
+        ('mascot-fox', 'mascot-panda')
+    """
+
+    mascots: tuple[Mascot, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(m.mascot_id for m in self.mascots)
+
+    def __len__(self) -> int:
+        return len(self.mascots)
+
+    def __getitem__(self, mascot_id: str) -> Mascot:
+        for m in self.mascots:
+            if m.mascot_id == mascot_id:
+                return m
+        raise KeyError(mascot_id)
+
+    @classmethod
+    def from_directory(cls, directory: Path | str, cache_dir: Path | str | None = None) -> MascotRegistry:
+        """Register every image (or sub-folder of images) in `directory`.
+
+        Raises:
+            ConfigError: missing or empty directory, unreadable image, bad `mascots.yaml`.
+        """
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise ConfigError(f"mascots directory {directory} does not exist or is not a directory")
+        sources = _mascot_sources(directory)
+        if not sources:
+            raise ConfigError(
+                f"mascots directory {directory} has no reference images "
+                f"({', '.join(IMAGE_SUFFIXES)}); add one image per mascot"
+            )
+        metadata = _load_metadata(directory / _METADATA_FILE, set(sources))
+        cache = _cache_directory(directory, cache_dir)
+        mascots = []
+        for mascot_id, paths in sorted(sources.items()):
+            meta = metadata.get(mascot_id, {})
+            refs = tuple(_load_reference(p, cache) for p in paths)
+            height = meta.get("height_m")
+            mascots.append(
+                Mascot(
+                    mascot_id,
+                    refs,
+                    campaign=None if meta.get("campaign") is None else str(meta["campaign"]),
+                    height_m=None if height is None else float(height),
+                )
+            )
+        return cls(tuple(mascots))
+
+
+def _is_image(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
+
+
+def _mascot_sources(directory: Path) -> dict[str, list[Path]]:
+    sources: dict[str, list[Path]] = {}
+    for entry in sorted(directory.iterdir()):
+        if _is_image(entry):
+            sources.setdefault(entry.stem, []).append(entry)
+        elif entry.is_dir() and not entry.name.startswith("."):
+            images = sorted(p for p in entry.iterdir() if _is_image(p))
+            if images:
+                sources.setdefault(entry.name, []).extend(images)
+    return sources
+
+
+def _load_metadata(path: Path, ids: set[str]) -> dict[str, dict]:
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise ConfigError(f"{path}: cannot read metadata ({e}); fix the YAML") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of mascot id to metadata")
+    for mascot_id, meta in data.items():
+        if mascot_id not in ids:
+            raise ConfigError(f"{path}: {mascot_id!r} is not a mascot in this directory")
+        if not isinstance(meta, dict) or set(meta) - _METADATA_KEYS:
+            raise ConfigError(
+                f"{path}: {mascot_id}: expected keys among {sorted(_METADATA_KEYS)}, got {meta!r}"
+            )
+        height = meta.get("height_m")
+        if height is not None and (not isinstance(height, int | float) or height <= 0):
+            raise ConfigError(f"{path}: {mascot_id}.height_m: expected metres > 0, got {height!r}")
+    return data
+
+
+def _cache_directory(directory: Path, cache_dir: Path | str | None) -> Path | None:
+    candidates = [Path(cache_dir)] if cache_dir is not None else [directory / ".cache", _user_cache()]
+    for candidate in candidates:
+        try:
+            candidate.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(candidate, os.W_OK):
+            return candidate
+    if cache_dir is not None:
+        raise ConfigError(f"cache directory {cache_dir} cannot be created or written")
+    return None  # nowhere writable: compute features on every load
+
+
+def _user_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "retail-edge" / "mascots"
+
+
+def _load_reference(path: Path, cache: Path | None) -> Reference:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"reference image {path} cannot be read: {e}") from e
+    digest = hashlib.sha256(data).hexdigest()
+    gray = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    if gray is None or gray.size == 0:
+        raise ConfigError(f"reference image {path} is not a readable PNG/JPEG; replace it")
+    wh = (int(gray.shape[1]), int(gray.shape[0]))
+    if min(wh) < 32:
+        raise ConfigError(f"reference image {path} is {wh[0]}×{wh[1]} px; use at least 200 px")
+    features = _cached_features(path, digest, gray, cache)
+    return Reference(path, wh, features, reference_template(gray), ecc_template(gray), digest)
+
+
+def _cached_features(
+    path: Path, digest: str, gray: np.ndarray, cache: Path | None
+) -> ReferenceFeatures:
+    if cache is None:
+        return reference_features(gray)
+    entry = cache / f"{path.stem}-{digest[:16]}-v{FEATURES_VERSION}.npz"
+    if entry.is_file():
+        try:
+            with np.load(entry) as z:
+                return ReferenceFeatures(
+                    Features(z["xy"], z["size"], z["angle"], z["descriptors"]),
+                    z["view_xy"], z["view"],
+                )
+        except (OSError, KeyError, ValueError):
+            pass  # corrupt entry: recompute and overwrite below
+    features = reference_features(gray)
+    for stale in cache.glob(f"{path.stem}-*.npz"):
+        stale.unlink(missing_ok=True)
+    tmp = entry.with_suffix(".tmp.npz")
+    f = features.features
+    np.savez(tmp, xy=f.xy, size=f.size, angle=f.angle, descriptors=f.descriptors,
+             view_xy=features.view_xy, view=features.view)
+    os.replace(tmp, entry)
+    return features

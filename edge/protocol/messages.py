@@ -1,0 +1,72 @@
+"""WindowAggregate → Message: the only way a figure leaves the agent.
+
+The payload is built field by field from the aggregate and validated against the schema before
+it is returned; the schema allows only counts, histograms and coarse grids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from edge.protocol.schema import SCHEMA_VERSION, schema_errors
+from edge.protocol.topics import topic_for
+from edge.windows.aggregate import WindowAggregate
+from edge.windows.clock import iso_z
+
+__all__ = ["Message", "message_id_for", "window_message", "MessageError"]
+
+
+class MessageError(ValueError):
+    """A payload that does not satisfy the schema (a bug: it is never published)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A schema-valid MQTT message ready for the outbox.
+
+    message_id is deterministic: the same window of the same camera always has the same id, so
+    a re-sent window replaces the stored one and never adds to it.
+    """
+
+    message_id: str
+    topic: str
+    payload: bytes
+
+
+def message_id_for(store_id: str, camera_id: str, metric: str, start: datetime) -> str:
+    key = f"{store_id}/{camera_id}/{metric}/{iso_z(start)}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def window_payload(window: WindowAggregate, agent_id: str) -> dict:
+    payload: dict = {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "window",
+        "message_id": message_id_for(window.store_id, window.camera_id, "window", window.start),
+        "store_id": window.store_id,
+        "camera_id": window.camera_id,
+        "agent_id": agent_id,
+        "window": {"start": iso_z(window.start), "end": iso_z(window.end)},
+        "frames": window.frames,
+        "lines": [{"line_id": t.line_id, "in": t.in_count, "out": t.out_count} for t in window.lines],
+    }
+    if window.zones:
+        payload["zones"] = [z.to_payload() for z in window.zones]
+    if window.heatmap is not None:
+        payload["heatmap"] = window.heatmap.to_payload()
+    if window.mascots:
+        payload["mascots"] = [m.to_payload() for m in window.mascots]
+    return payload
+
+
+def window_message(window: WindowAggregate, agent_id: str) -> Message:
+    """Raises MessageError when the payload would not satisfy the schema."""
+    payload = window_payload(window, agent_id)
+    errors = schema_errors(payload)
+    if errors:
+        raise MessageError(f"window payload violates the schema: {'; '.join(errors[:3])}")
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    return Message(payload["message_id"], topic_for("metrics", window.store_id, window.camera_id), body)

@@ -1,0 +1,1 @@
+"""⑤ Windows: events summed into clock-aligned, half-open [start, end) aggregation windows."""

@@ -1,0 +1,134 @@
+"""Aggregator: crossing events and frame ticks → one WindowAggregate per aligned window.
+
+Every window between the first frame and the last is emitted, empty ones included: a window
+with zero crossings is a measurement, a missing window is a gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from edge.events.events import CrossingEvent
+from edge.windows.clock import to_utc, window_start
+
+__all__ = ["LineTotals", "WindowAggregate", "Aggregator", "WindowPart"]
+
+
+@dataclass(frozen=True, slots=True)
+class LineTotals:
+    """In/out crossings of one line in one window (people)."""
+
+    line_id: str
+    in_count: int
+    out_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class WindowAggregate:
+    """Everything one camera measured in one window. Aggregates only: no ids, no coordinates.
+
+    Args:
+        start, end: aware UTC datetimes, half-open [start, end).
+        frames: frames processed in the window.
+        lines: per counting line totals.
+        zones, heatmap, mascots: further figures of the window, filled by WindowPart stages of
+            the same name, each already in its aggregate-only form (see events/ and mascots/).
+    """
+
+    store_id: str
+    camera_id: str
+    start: object
+    end: object
+    frames: int
+    lines: tuple[LineTotals, ...]
+    zones: tuple = ()
+    heatmap: object | None = None
+    mascots: tuple = ()
+
+    @property
+    def in_count(self) -> int:
+        return sum(t.in_count for t in self.lines)
+
+    @property
+    def out_count(self) -> int:
+        return sum(t.out_count for t in self.lines)
+
+
+class WindowPart:
+    """A stage that adds figures to each window (zones, heatmap, mascots).
+
+    `name` is the WindowAggregate field it fills ("zones", "heatmap" or "mascots");
+    `close_window(start_ts, end_ts)` returns that field's value for the window that just ended
+    and starts a new one.
+    """
+
+    name: str
+
+    def close_window(self, start_ts: float, end_ts: float) -> object:  # pragma: no cover
+        raise NotImplementedError
+
+
+class Aggregator:
+    """add(events, ts) per frame; close(until) → windows that ended; flush() at end of stream.
+
+    Args:
+        window_s: window length in seconds (divides the day: 10, 60, 300, 3600...).
+        line_ids: the lines to report, in order (a line with no crossing reports 0/0).
+        parts: further per-window stages.
+    """
+
+    def __init__(
+        self,
+        store_id: str,
+        camera_id: str,
+        window_s: int,
+        line_ids: list[str],
+        parts: list[WindowPart] | None = None,
+    ) -> None:
+        if window_s <= 0:
+            raise ValueError("window_s must be positive")
+        self.store_id, self.camera_id, self.window_s = store_id, camera_id, window_s
+        self.line_ids = list(line_ids)
+        self.parts = list(parts or [])
+        self._start: float | None = None
+        self._frames = 0
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def add(self, events: list[CrossingEvent], ts: float) -> list[WindowAggregate]:
+        """Record one processed frame at ts with its events; return windows closed before ts."""
+        closed = self.close(ts)
+        if self._start is None:
+            self._start = window_start(ts, self.window_s)
+        self._frames += 1
+        for e in events:
+            key = (e.line_id, e.direction)
+            self._counts[key] = self._counts.get(key, 0) + 1
+        return closed
+
+    def close(self, until_ts: float) -> list[WindowAggregate]:
+        """Close every window that ends at or before until_ts (empty windows included)."""
+        closed = []
+        while self._start is not None and self._start + self.window_s <= until_ts:
+            closed.append(self._emit())
+        return closed
+
+    def flush(self) -> list[WindowAggregate]:
+        """End of stream: close the open window even though it has not reached its end."""
+        return [self._emit(last=True)] if self._start is not None else []
+
+    def _emit(self, last: bool = False) -> WindowAggregate:
+        start = self._start
+        end = start + self.window_s
+        parts = {p.name: p.close_window(start, end) for p in self.parts}
+        window = WindowAggregate(
+            self.store_id, self.camera_id, to_utc(start), to_utc(end), self._frames,
+            tuple(
+                LineTotals(lid, self._counts.get((lid, "in"), 0), self._counts.get((lid, "out"), 0))
+                for lid in self.line_ids
+            ),
+            **parts,
+        )
+        self._start = None if last else end
+        self._frames = 0
+        self._counts = {}
+        return window

@@ -1,0 +1,158 @@
+"""Subscriber: paho (MQTT v5, persistent session, manual acks) → queue → writer thread → SQLite.
+
+    broker ──▶ on_message (network thread) ──▶ queue ──▶ writer thread: validate, write batch,
+                                                          commit, THEN ack each message (QoS 1)
+
+The session survives hub restarts (clean start off, session expiry set): windows published
+while the hub is down wait at the broker and arrive when it comes back. Manual acks mean a
+message is acknowledged only once it is on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from edge.delivery.broker import BrokerAddress
+from edge.protocol.topics import PREFIX
+from hub.ingest.validate import validate
+from hub.ingest.writer import write_batch
+from hub.store.db import open_db
+
+__all__ = ["IngestSettings", "Ingestor"]
+
+log = logging.getLogger("retail_hub.ingest")
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSettings:
+    """Args:
+        client_id: the MQTT client id; it names the persistent session, so keep it stable.
+        session_expiry_s: how long the broker keeps the session (and queues messages) while the
+            hub is away. Default 7 days.
+        shared_group: when set, subscribe through `$share/GROUP/…` so several hub workers split
+            the load (each message goes to one of them).
+        batch_max: messages per transaction; batch_wait_s: longest wait to fill a batch.
+    """
+
+    broker: BrokerAddress
+    db_path: Path
+    client_id: str = "retail-hub"
+    session_expiry_s: int = 7 * 24 * 3600
+    shared_group: str | None = None
+    batch_max: int = 500
+    batch_wait_s: float = 0.05
+
+
+class Ingestor:
+    """start(); … stop(). Counters: stored, rejected."""
+
+    def __init__(self, settings: IngestSettings) -> None:
+        self.settings = settings
+        self.db = open_db(settings.db_path)
+        self._queue: queue.Queue[mqtt.MQTTMessage] = queue.Queue(maxsize=50_000)
+        self._stop = threading.Event()
+        self.stored = 0
+        self.rejected = 0
+        self.is_connected = False
+        self.on_batch = None  # optional callback(BatchResult) for live dashboards
+        self._writer = threading.Thread(target=self._write_loop, name="hub-writer", daemon=True)
+        self._client = self._make_client()
+
+    def _make_client(self) -> mqtt.Client:
+        s = self.settings
+        client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=s.client_id,
+                             protocol=mqtt.MQTTv5, manual_ack=True)
+        if s.broker.username:
+            client.username_pw_set(s.broker.username, s.broker.password)
+        if s.broker.is_tls:
+            client.tls_set(ca_certs=s.broker.ca_file, cert_reqs=ssl.CERT_REQUIRED)
+        client.reconnect_delay_set(min_delay=1, max_delay=15)
+        client.max_inflight_messages_set(1000)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        return client
+
+    def subscription(self) -> str:
+        """Everything under the prefix: unexpected topics are recorded as dead letters too."""
+        prefix = f"$share/{self.settings.shared_group}/" if self.settings.shared_group else ""
+        return f"{prefix}{PREFIX}/#"
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            log.error("broker %s refused the hub: %s", self.settings.broker, reason_code)
+            return
+        self.is_connected = True
+        log.info("connected to %s (session present: %s)", self.settings.broker, flags.session_present)
+        # Subscribing again on a present session is harmless and heals a lost subscription.
+        client.subscribe(self.subscription(), qos=1)
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        self.is_connected = False
+        if not self._stop.is_set():
+            log.warning("lost the broker %s (%s); reconnecting", self.settings.broker, reason_code)
+
+    def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+        self._queue.put(message)  # blocks the network thread when the writer is far behind
+
+    def start(self) -> None:
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = self.settings.session_expiry_s
+        self._writer.start()
+        self._client.connect_async(self.settings.broker.host, self.settings.broker.port, keepalive=15,
+                                   clean_start=False, properties=props)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._writer.join(10)
+        self._client.disconnect()
+        self._client.loop_stop()
+        self.db.close()
+
+    def _write_loop(self) -> None:
+        s = self.settings
+        while not self._stop.is_set():
+            try:
+                first = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            batch = [first]
+            deadline = time.monotonic() + s.batch_wait_s
+            while len(batch) < s.batch_max:
+                try:
+                    batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                except queue.Empty:
+                    break
+            self._write(batch)
+
+    def _write(self, batch: list[mqtt.MQTTMessage]) -> None:
+        now = datetime.now(UTC)
+        items = [validate(m.topic, m.payload, now) for m in batch]
+        try:
+            result = write_batch(self.db, items, now)
+        except Exception:  # a database failure: do not ack; the broker re-delivers later
+            log.exception("writing a batch of %d messages failed; they stay unacknowledged", len(batch))
+            return
+        self.stored += result.stored
+        self.rejected += result.rejected
+        for item in items:
+            if hasattr(item, "reason"):
+                log.warning("rejected a message on %s: %s", item.topic, item.reason)
+        for message in batch:
+            if message.qos > 0:
+                self._client.ack(message.mid, message.qos)
+        if self.on_batch is not None:
+            self.on_batch(result)

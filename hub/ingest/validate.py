@@ -1,0 +1,130 @@
+"""Pure validation: (topic, bytes, now) → MetricRow or Rejection. Never raises on bad input.
+
+Every check names its reason, which goes into the dead_letters table:
+  topic      not one of ours, or a kind the hub does not take
+  size       over MAX_PAYLOAD_BYTES
+  json       not UTF-8 JSON, or not an object
+  version    a schema_version the hub does not speak
+  schema     missing, extra or ill-typed fields; negative or absurd numbers (the JSON Schema)
+  identity   store/camera in the payload differ from the topic; message id not the one derived
+             from (store, camera, metric, window start)
+  window     end not after start; longer than a day; not aligned; in the future
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from edge.protocol.messages import message_id_for
+from edge.protocol.schema import SCHEMA_VERSION, schema_errors
+from edge.protocol.topics import parse_topic
+from edge.windows.clock import parse_iso_z
+
+__all__ = ["MetricRow", "StatusRow", "Rejection", "validate", "MAX_PAYLOAD_BYTES"]
+
+MAX_PAYLOAD_BYTES = 64 * 1024
+MAX_WINDOW = timedelta(days=1)
+CLOCK_SKEW = timedelta(minutes=5)
+EARLIEST = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
+
+
+@dataclass(frozen=True, slots=True)
+class MetricRow:
+    """A valid window aggregate, ready to store."""
+
+    message_id: str
+    store_id: str
+    camera_id: str
+    agent_id: str
+    start: datetime
+    end: datetime
+    payload: dict
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    """An agent's status or heartbeat (kind "status" | "heartbeat")."""
+
+    kind: str
+    store_id: str
+    agent_id: str
+    payload: dict
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    reason: str  # one of the headings in this module's docstring, then ": detail"
+    topic: str
+    received_at: datetime
+    payload_excerpt: str
+    size: int
+
+
+def _reject(reason: str, topic: str, payload: bytes, now: datetime) -> Rejection:
+    excerpt = payload[:512].decode("utf-8", "backslashreplace")
+    return Rejection(reason, topic[:512], now, excerpt, len(payload))
+
+
+def validate(topic: str, payload: bytes, now: datetime) -> MetricRow | StatusRow | Rejection:
+    parsed = parse_topic(topic)
+    if parsed is None or parsed.kind not in ("metrics", "status", "heartbeat", "alerts", "config", "config-status"):
+        return _reject("topic: not a retail/v1 topic the hub takes", topic, payload, now)
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        return _reject(f"size: {len(payload)} bytes is over the {MAX_PAYLOAD_BYTES} byte limit", topic, payload, now)
+    try:
+        document = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        return _reject(f"json: {str(e)[:120]}", topic, payload, now)
+    if not isinstance(document, dict):
+        return _reject("json: the payload is not a JSON object", topic, payload, now)
+    if document.get("schema_version") != SCHEMA_VERSION:
+        return _reject(f"version: schema_version {str(document.get('schema_version'))[:20]!r} is not "
+                       f"{SCHEMA_VERSION}", topic, payload, now)
+    if document.get("store_id") != parsed.store_id:
+        return _reject(f"identity: store_id {str(document.get('store_id'))[:70]!r} differs from the topic's "
+                       f"{parsed.store_id!r}", topic, payload, now)
+    if parsed.kind != "metrics":
+        return _validate_status(parsed.kind, parsed.store_id, parsed.subject_id, document, topic, payload, now)
+    errors = schema_errors(document)
+    if errors:
+        return _reject(f"schema: {'; '.join(errors[:3])}"[:500], topic, payload, now)
+    if document["camera_id"] != parsed.subject_id:
+        return _reject(f"identity: camera_id {document['camera_id']!r} differs from the topic's "
+                       f"{parsed.subject_id!r}", topic, payload, now)
+    start = parse_iso_z(document["window"]["start"])
+    end = parse_iso_z(document["window"]["end"])
+    if end <= start:
+        return _reject("window: end is not after start", topic, payload, now)
+    if end - start > MAX_WINDOW:
+        return _reject(f"window: {end - start} is longer than {MAX_WINDOW}", topic, payload, now)
+    if start < EARLIEST:
+        return _reject(f"window: starts before {EARLIEST.date()}", topic, payload, now)
+    if start > now + CLOCK_SKEW:
+        return _reject("window: starts in the future", topic, payload, now)
+    length_s = (end - start).total_seconds()
+    if start.timestamp() % length_s:
+        return _reject("window: start is not aligned to the window length", topic, payload, now)
+    expected = message_id_for(parsed.store_id, parsed.subject_id, "window", start)
+    if document["message_id"] != expected:
+        return _reject("identity: message_id is not the one derived from store, camera and window start",
+                       topic, payload, now)
+    for zone in document.get("zones", []):
+        occupancy = zone["occupancy"]
+        if occupancy["current"] > occupancy["max"] or occupancy["mean"] > occupancy["max"]:
+            return _reject(f"schema: zone {zone['zone_id']!r} occupancy exceeds its maximum", topic, payload, now)
+    heatmap = document.get("heatmap")
+    if heatmap is not None and len(heatmap["person_seconds"]) != heatmap["cols"] * heatmap["rows"]:
+        return _reject("schema: heatmap has not cols × rows cells", topic, payload, now)
+    return MetricRow(document["message_id"], parsed.store_id, parsed.subject_id, document["agent_id"],
+                     start, end, document)
+
+
+def _validate_status(kind, store_id, subject_id, document, topic, payload, now):
+    if kind in ("status", "heartbeat"):
+        if document.get("agent_id") != subject_id:
+            return _reject("identity: agent_id differs from the topic", topic, payload, now)
+        if kind == "status" and document.get("state") not in ("online", "offline"):
+            return _reject("schema: status state must be 'online' or 'offline'", topic, payload, now)
+    return StatusRow(kind, store_id, subject_id, document)

@@ -1,0 +1,108 @@
+"""Writer: validated rows → SQLite in batches, upserting by message id; rejections → dead_letters.
+
+A batch is one transaction. The subscriber acknowledges a message to the broker only after the
+batch holding it has committed, so a hub killed mid-batch gets the message again (and its
+message id makes the second copy a replacement, not an addition).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlite_utils
+
+from edge.windows.clock import iso_z
+from hub.ingest.validate import MetricRow, Rejection, StatusRow
+
+__all__ = ["write_batch", "BatchResult"]
+
+
+class BatchResult:
+    def __init__(self) -> None:
+        self.stored = 0
+        self.rejected = 0
+        self.statuses = 0
+
+
+def write_batch(db: sqlite_utils.Database, items: Iterable[MetricRow | StatusRow | Rejection],
+                received_at: datetime) -> BatchResult:
+    """Store one batch in one transaction."""
+    result = BatchResult()
+    received = iso_z(received_at)
+    windows, lines, zones, dead = [], [], [], []
+    statuses: list[StatusRow] = []
+    for item in items:
+        if isinstance(item, Rejection):
+            dead.append({"received_at": iso_z(item.received_at), "topic": item.topic, "reason": item.reason,
+                         "payload_excerpt": item.payload_excerpt, "size": item.size})
+            result.rejected += 1
+        elif isinstance(item, StatusRow):
+            statuses.append(item)
+            result.statuses += 1
+        else:
+            windows.append(_window_row(item, received))
+            lines.extend(_line_rows(item))
+            zones.extend(_zone_rows(item))
+            result.stored += 1
+    with db.conn:
+        if windows:
+            ids = [w["message_id"] for w in windows]
+            marks = ",".join("?" * len(ids))
+            # a re-sent window replaces its children too (a line or zone may have been renamed)
+            db.execute(f"DELETE FROM window_lines WHERE message_id IN ({marks})", ids)
+            db.execute(f"DELETE FROM window_zones WHERE message_id IN ({marks})", ids)
+            db["windows"].insert_all(windows, pk="message_id", replace=True)
+            db["window_lines"].insert_all(lines, pk=("message_id", "line_id"), replace=True)
+            if zones:
+                db["window_zones"].insert_all(zones, pk=("message_id", "zone_id"), replace=True)
+        if dead:
+            db["dead_letters"].insert_all(dead, pk="id")
+        for status in statuses:
+            _apply_status(db, status, received)
+    return result
+
+
+def _window_row(row: MetricRow, received: str) -> dict:
+    lines = row.payload["lines"]
+    return {
+        "message_id": row.message_id, "store_id": row.store_id, "camera_id": row.camera_id,
+        "agent_id": row.agent_id, "start": iso_z(row.start), "end": iso_z(row.end),
+        "frames": row.payload["frames"],
+        "in_count": sum(ln["in"] for ln in lines), "out_count": sum(ln["out"] for ln in lines),
+        "payload": json.dumps(row.payload, separators=(",", ":")), "received_at": received,
+    }
+
+
+def _line_rows(row: MetricRow) -> list[dict]:
+    return [{"message_id": row.message_id, "store_id": row.store_id, "camera_id": row.camera_id,
+             "start": iso_z(row.start), "line_id": ln["line_id"], "in_count": ln["in"], "out_count": ln["out"]}
+            for ln in row.payload["lines"]]
+
+
+def _zone_rows(row: MetricRow) -> list[dict]:
+    return [{"message_id": row.message_id, "store_id": row.store_id, "camera_id": row.camera_id,
+             "start": iso_z(row.start), "zone_id": z["zone_id"],
+             "occupancy_current": z["occupancy"]["current"], "occupancy_max": z["occupancy"]["max"],
+             "occupancy_mean": z["occupancy"]["mean"], "entries": z["entries"],
+             "dwell_visits": z["dwell"]["visits"], "dwell_median_s": z["dwell"]["median_s"],
+             "dwell_counts": json.dumps(z["dwell"]["counts"]), "dwell_edges_s": json.dumps(z["dwell"]["edges_s"])}
+            for z in row.payload.get("zones", [])]
+
+
+def _apply_status(db: sqlite_utils.Database, status: StatusRow, received: str) -> None:
+    key = (status.store_id, status.agent_id)
+    existing = db.execute("SELECT state, since FROM agents WHERE store_id = ? AND agent_id = ?", key).fetchone()
+    row = {"store_id": status.store_id, "agent_id": status.agent_id, "last_seen": received}
+    if status.kind == "status":
+        state = status.payload.get("state")
+        row["state"] = state
+        row["since"] = existing[1] if existing and existing[0] == state else received
+    elif status.kind == "heartbeat":
+        row["heartbeat"] = json.dumps(status.payload, separators=(",", ":"))[:8192]
+        if not existing or existing[0] != "online":
+            row["state"], row["since"] = "online", received
+    else:
+        return  # alerts and config-status: stored by their own features
+    db["agents"].upsert(row, pk=("store_id", "agent_id"))
