@@ -25,7 +25,7 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 import yaml
-from conftest import ROOT, Mosquitto, free_port
+from helpers import ROOT, Mosquitto, free_port
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 

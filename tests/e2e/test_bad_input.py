@@ -1,0 +1,56 @@
+"""Each bad input gets one clear line on stderr and exit status 2, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from helpers import SAMPLE_VIDEO, cli, free_port
+
+pytestmark = pytest.mark.e2e
+VIDEO = str(SAMPLE_VIDEO)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["count", "--source", "/nonexistent.mp4", "--line", "0,1,2,3"], "video file not found: /nonexistent.mp4"),
+        (["count", "--source", VIDEO, "--line", "nonsense"], '--line: expected "X1,Y1,X2,Y2"'),
+        (["count", "--source", VIDEO, "--line", "1,2,3"], '--line: expected "X1,Y1,X2,Y2"'),
+        (["count", "--source", VIDEO, "--line", "5,5,5,5"], "--line: the two end points are the same"),
+        (["count", "--source", VIDEO], "the following arguments are required: --line"),
+        (["count", "--source", __file__, "--line", "0,1,2,3"], "cannot open video source"),   # not a video
+        (["count", "--source", f"rtsp://127.0.0.1:{free_port()}/none", "--line", "0,1,2,3"],
+         "cannot open video source rtsp://127.0.0.1"),                                        # nothing listens
+        (["run", "--source", VIDEO, "--store", "s1", "--camera", "c", "--broker", "http://x", "--line", "0,1,2,3"],
+         "--broker: expected mqtt://HOST:PORT"),
+        (["run", "--source", VIDEO, "--store", "Store 1", "--camera", "c", "--broker", "mqtt://h:1",
+          "--line", "0,1,2,3"], "argument --store: 'Store 1'"),
+        (["run", "--source", VIDEO, "--store", "s", "--camera", "c", "--broker", "mqtt://h:1", "--line", "0,1,2,3",
+          "--window", "7"], "--window: expected seconds that divide a day"),
+        (["run", "--source", VIDEO, "--store", "s", "--camera", "c", "--broker", "mqtt://h:1", "--line", "0,1,2,3",
+          "--start", "noon"], "--start: expected an ISO 8601 time"),
+    ],
+)
+def test_edge_bad_input(args, message):
+    r = subprocess.run([cli("retail-edge"), *args], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("retail-edge: ") and message in lines[0], r.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["report", "--db", "/nonexistent/hub.db", "--store", "s1"], "no hub database at /nonexistent/hub.db"),
+        (["report", "--db", "x.db", "--store", "s1", "--from", "tuesday"], "--from: expected an ISO 8601 time"),
+        (["report", "--db", "x.db", "--store", "s1", "--format", "pdf"], "invalid choice: 'pdf'"),
+        (["serve", "--broker", "localhost", "--db", "x.db"], "--broker: expected mqtt://HOST:PORT"),
+    ],
+)
+def test_hub_bad_input(args, message):
+    r = subprocess.run([cli("retail-hub"), *args], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "Traceback" not in r.stderr
+    assert message in r.stderr and r.stderr.startswith("retail-hub: "), r.stderr

@@ -1,0 +1,84 @@
+"""The hub's validation: every bad payload becomes a Rejection with a reason, never an exception."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from edge.protocol.messages import window_message
+from edge.windows.aggregate import LineTotals, WindowAggregate
+from hub.ingest.validate import MAX_PAYLOAD_BYTES, MetricRow, Rejection, StatusRow, validate
+
+NOW = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)
+START = datetime(2026, 11, 11, 9, 0, tzinfo=UTC)
+TOPIC = "retail/v1/metrics/s1/cam-1"
+
+
+def good() -> dict:
+    w = WindowAggregate("s1", "cam-1", START, START + timedelta(minutes=1), 600, (LineTotals("door", 3, 2),))
+    return json.loads(window_message(w, "box-1").payload)
+
+
+def encode(p) -> bytes:
+    return json.dumps(p).encode()
+
+
+def test_good_window_is_accepted():
+    row = validate(TOPIC, encode(good()), NOW)
+    assert isinstance(row, MetricRow)
+    assert (row.store_id, row.camera_id, row.agent_id, row.start) == ("s1", "cam-1", "box-1", START)
+
+
+def mutated(fn):
+    p = good()
+    fn(p)
+    return encode(p)
+
+
+@pytest.mark.parametrize(
+    "topic, payload, reason",
+    [
+        ("retail/v1/video/s1/cam-1", encode(good()), "topic:"),                     # unknown kind
+        ("other/thing", encode(good()), "topic:"),                                  # not ours
+        (TOPIC, b"{not json", "json:"),                                             # malformed
+        (TOPIC, b"\xff\xfe", "json:"),                                              # not UTF-8
+        (TOPIC, b"[1, 2]", "json:"),                                                # not an object
+        (TOPIC, b"x" * (MAX_PAYLOAD_BYTES + 1), "size:"),                           # oversized
+        (TOPIC, mutated(lambda p: p.update(schema_version=9)), "version:"),         # future version
+        (TOPIC, mutated(lambda p: p.update(store_id="s2")), "identity: store_id"),  # other store
+        ("retail/v1/metrics/s1/cam-9", encode(good()), "identity: camera_id"),      # other camera
+        (TOPIC, mutated(lambda p: p.pop("lines")), "schema:"),                      # missing field
+        (TOPIC, mutated(lambda p: p.update(faces=[])), "schema:"),                  # extra field
+        (TOPIC, mutated(lambda p: p["lines"][0].update({"out": -4})), "schema:"),   # negative count
+        (TOPIC, mutated(lambda p: p["lines"][0].update({"in": 10**9})), "schema:"),  # absurd count
+        (TOPIC, mutated(lambda p: p["lines"][0].update({"in": "3"})), "schema:"),   # wrong type
+        (TOPIC, mutated(lambda p: p["window"].update(end="2026-11-11T08:59:00Z")), "window: end"),
+        (TOPIC, mutated(lambda p: p["window"].update(end="2029-11-11T09:00:00Z")), "window:"),  # years long
+        (TOPIC, mutated(lambda p: p["window"].update(start="2026-11-11T08:59:30Z")), "window:"),  # unaligned
+        (TOPIC, mutated(lambda p: p.update(message_id="0" * 32)), "identity: message_id"),
+    ],
+)
+def test_rejections(topic, payload, reason):
+    result = validate(topic, payload, NOW)
+    assert isinstance(result, Rejection)
+    assert result.reason.startswith(reason), result.reason
+    assert result.size == len(payload)
+
+
+def test_window_in_the_future_is_rejected():
+    later = NOW - timedelta(days=1)  # the hub's clock is a day behind the window
+    result = validate(TOPIC, encode(good()), later)
+    assert isinstance(result, Rejection) and result.reason == "window: starts in the future"
+
+
+def test_status_must_match_topic_agent():
+    status = {"schema_version": 1, "kind": "status", "store_id": "s1", "agent_id": "box-1", "state": "online"}
+    assert isinstance(validate("retail/v1/status/s1/box-1", encode(status), NOW), StatusRow)
+    assert isinstance(validate("retail/v1/status/s1/box-2", encode(status), NOW), Rejection)
+    status["state"] = "sleepy"
+    assert isinstance(validate("retail/v1/status/s1/box-1", encode(status), NOW), Rejection)
+
+
+def test_deeply_nested_json_does_not_raise():
+    result = validate(TOPIC, b"[" * 30000 + b"]" * 30000, NOW)  # under the size limit
+    assert isinstance(result, Rejection)

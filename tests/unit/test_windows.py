@@ -1,0 +1,48 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from edge.events.events import CrossingEvent
+from edge.windows.aggregate import Aggregator
+from edge.windows.clock import iso_z, parse_iso_z, window_start
+
+T0 = datetime(2026, 11, 11, 9, 0, tzinfo=UTC).timestamp()
+
+
+@pytest.mark.parametrize(
+    "ts, window_s, start",
+    [
+        (T0 + 59.9, 60, T0),          # still in the first minute
+        (T0 + 60.0, 60, T0 + 60),     # half-open: the end belongs to the next window
+        (T0 + 3599, 3600, T0),
+    ],
+)
+def test_window_start_aligned(ts, window_s, start):
+    assert window_start(ts, window_s) == start
+
+
+def test_iso_z_round_trip():
+    moment = parse_iso_z("2026-11-11T09:00:00Z")
+    assert iso_z(moment) == "2026-11-11T09:00:00Z"
+    assert parse_iso_z("2026-11-11T10:00:00+01:00") == moment
+    assert parse_iso_z("2026-11-11T09:00:00") == moment  # naive is UTC
+
+
+def test_aggregator_emits_every_window_including_empty_ones():
+    agg = Aggregator("s1", "cam-1", 60, ["door"])
+    assert agg.add([CrossingEvent("door", "in", T0 + 1)], T0 + 1) == []
+    closed = agg.add([CrossingEvent("door", "out", T0 + 150)], T0 + 150)
+    assert [(w.start.timestamp() - T0, w.in_count, w.out_count, w.frames) for w in closed] == [
+        (0, 1, 0, 1),
+        (60, 0, 0, 0),  # nothing happened in the second minute: still reported
+    ]
+    (last,) = agg.flush()
+    assert (last.start.timestamp() - T0, last.out_count, last.frames) == (120, 1, 1)
+    assert agg.flush() == []
+
+
+def test_aggregator_reports_lines_without_crossings():
+    agg = Aggregator("s1", "cam-1", 10, ["a", "b"])
+    agg.add([CrossingEvent("b", "in", T0)], T0)
+    (w,) = agg.flush()
+    assert [(t.line_id, t.in_count, t.out_count) for t in w.lines] == [("a", 0, 0), ("b", 1, 0)]
