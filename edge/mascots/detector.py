@@ -67,8 +67,8 @@ class DetectorSettings:
     n_features: int = 3000
     fast_threshold: int = 12
     min_inliers: int = 6
-    min_score: float = 0.55
-    max_hypotheses: int = 4
+    min_score: float = 0.42
+    max_hypotheses: int = 3
 
 
 class MascotDetector:
@@ -98,19 +98,32 @@ class MascotDetector:
         pyramid = [gray]
         for _ in range(4):
             pyramid.append(cv2.pyrDown(pyramid[-1]))
-        found: list[MascotDetection] = []
+        # every cluster of every view of every reference, strongest first
+        hypotheses = []
         for slot, matches in per_slot.items():
             mi, ri = self._index.owners[slot]
-            mascot = self.registry.mascots[mi]
-            ref = mascot.references[ri]
+            ref = self.registry.mascots[mi].references[ri]
             for view in np.unique(matches.view):
                 in_view = np.flatnonzero(matches.view == view)
                 wh = view_wh(ref.wh, int(view))
                 for members in cluster_matches(matches.subset(in_view), wh, s.max_hypotheses):
-                    det = self._fit(matches, in_view[members], ref, mascot.mascot_id, pyramid,
-                                    (gray.shape[1], gray.shape[0]))
-                    if det is not None:
-                        found.append(det)
+                    hypotheses.append((len(members), slot, in_view[members]))
+        hypotheses.sort(key=lambda h: -h[0])
+        found: list[MascotDetection] = []
+        frame_wh = (gray.shape[1], gray.shape[0])
+        for _, slot, members in hypotheses:
+            mi, ri = self._index.owners[slot]
+            mascot = self.registry.mascots[mi]
+            matches = per_slot[slot]
+            # a cluster on a card already found (another view or bin of it) adds nothing
+            cx, cy = np.median(matches.frame_xy[members], axis=0)
+            if any(d.mascot_id == mascot.mascot_id and _inside(d.bbox_xywh, cx, cy)
+                   for d in found):
+                continue
+            det = self._fit(matches, members, mascot.references[ri], mascot.mascot_id, pyramid,
+                            frame_wh)
+            if det is not None:
+                found.append(det)
         return _suppress(found)
 
     def _fit(self, matches: Matches, members: np.ndarray, ref, mascot_id: str,
@@ -120,7 +133,7 @@ class MascotDetector:
         predicted_h = float(np.median(sub.scale)) * ref.wh[1]  # approximate for tilted views
         threshold = float(np.clip(0.02 * predicted_h, 2.5, 8.0))
         h, inliers = cv2.findHomography(sub.ref_xy, sub.frame_xy, cv2.RANSAC, threshold,
-                                        maxIters=500, confidence=0.995)
+                                        maxIters=200, confidence=0.995)
         n_inliers = 0 if inliers is None else int(inliers.sum())
         if h is None or n_inliers < s.min_inliers:
             return None
@@ -128,10 +141,10 @@ class MascotDetector:
         projected = cv2.perspectiveTransform(matches.ref_xy.reshape(-1, 1, 2), h).reshape(-1, 2)
         close = np.linalg.norm(projected - matches.frame_xy, axis=1) < 1.5 * threshold
         if close.sum() >= max(s.min_inliers, n_inliers):
-            h2, inl2 = cv2.findHomography(matches.ref_xy[close], matches.frame_xy[close],
-                                          cv2.RANSAC, threshold, maxIters=200)
-            if h2 is not None and int(inl2.sum()) >= n_inliers:
-                h, n_inliers = h2, int(inl2.sum())
+            # the close matches are already consistent: a least-squares refit suffices
+            h2, _ = cv2.findHomography(matches.ref_xy[close], matches.frame_xy[close], 0)
+            if h2 is not None:
+                h, n_inliers = h2, int(close.sum())
         starts = [h]
         if n_inliers < _FEW_INLIERS:
             # a homography from < 20 matches of a small card is often rough; an affine fit of
@@ -166,6 +179,11 @@ class MascotDetector:
             round(score, 4),
             h,
         )
+
+
+def _inside(xywh: tuple[float, float, float, float], x: float, y: float) -> bool:
+    bx, by, bw, bh = xywh
+    return bx <= x <= bx + bw and by <= y <= by + bh
 
 
 def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:

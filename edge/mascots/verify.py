@@ -26,8 +26,12 @@ from edge.mascots.features import TEMPLATE_WH
 __all__ = ["Appearance", "GRID", "appearance_score", "ecc_template", "plausible_quad",
            "refine_alignment"]
 
-GRID = (4, 4)  # cells across, down
-_CELL_AGREES = 0.45  # NCC above which a cell counts as agreeing
+GRID = (6, 8)  # cells across, down (8×8 px cells of the 48×64 template)
+# The character of a campaign card sits in its middle; look-alike cards share the edges (header,
+# border, ribbon, scan block), so agreement is also required there on its own.
+CENTRE = (0.18, 0.22, 0.82, 0.92)  # x0, y0, x1, y1 as fractions of the card
+_CELL_AGREES = 0.65  # NCC above which a cell counts as agreeing (chance agreement of look-alikes
+# falls faster than true agreement as this rises; 0.65 separated them best on synthetic data)
 _MIN_INSIDE = 0.55  # fraction of the card that must be inside the frame to be judged
 
 
@@ -38,19 +42,22 @@ class Appearance:
     Args:
         cell_ncc: (rows, cols) correlation per cell; NaN for cells outside the frame.
         agreeing: fraction of judged cells with correlation above the cell threshold.
+        centre_agreeing: the same over the cells of the card's centre (`CENTRE`).
         mean_ncc: mean correlation over judged cells.
         inside: fraction of cells inside the frame.
     """
 
     cell_ncc: np.ndarray
     agreeing: float
+    centre_agreeing: float
     mean_ncc: float
     inside: float
 
     @property
     def score(self) -> float:
-        """0–1: agreeing fraction blended with the mean correlation."""
-        return float(np.clip(0.7 * self.agreeing + 0.3 * max(self.mean_ncc, 0.0), 0.0, 1.0))
+        """0–1: the weaker of whole-card and centre agreement, nudged by the mean correlation."""
+        agree = min(self.agreeing, self.centre_agreeing)
+        return float(np.clip(0.8 * agree + 0.2 * max(self.mean_ncc, 0.0), 0.0, 1.0))
 
 
 def plausible_quad(
@@ -128,22 +135,31 @@ def appearance_score(
     patch = cv2.GaussianBlur(patch, (0, 0), 0.8)
     cols, rows = GRID
     cw, ch = tw // cols, th // rows
-    ncc = np.full((rows, cols), np.nan, np.float32)
-    for r in range(rows):
-        for c in range(cols):
-            sl = (slice(r * ch, (r + 1) * ch), slice(c * cw, (c + 1) * cw))
-            if valid[sl].mean() < 0.9:
-                continue
-            a = patch[sl] - patch[sl].mean()
-            b = template[sl] - template[sl].mean()
-            denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
-            ncc[r, c] = float((a * b).sum() / denom) if denom > 1e-6 else 0.0
+    # per-cell zero-mean normalised correlation, vectorised over (rows, ch, cols, cw) blocks
+    a = patch.reshape(rows, ch, cols, cw)
+    b = template.reshape(rows, ch, cols, cw)
+    a = a - a.mean(axis=(1, 3), keepdims=True)
+    b = b - b.mean(axis=(1, 3), keepdims=True)
+    num = (a * b).sum(axis=(1, 3))
+    denom = np.sqrt((a * a).sum(axis=(1, 3)) * (b * b).sum(axis=(1, 3)))
+    ncc = np.where(denom > 1e-6, num / np.maximum(denom, 1e-6), 0.0).astype(np.float32)
+    covered = valid.reshape(rows, ch, cols, cw).mean(axis=(1, 3))
+    ncc[covered < 0.9] = np.nan
     judged = np.isfinite(ncc)
     inside = float(judged.mean())
-    if inside < _MIN_INSIDE:
-        return Appearance(ncc, 0.0, 0.0, inside)
+    centre = judged & _centre_mask(rows, cols)
+    if inside < _MIN_INSIDE or not centre.any():
+        return Appearance(ncc, 0.0, 0.0, 0.0, inside)
     vals = ncc[judged]
-    return Appearance(ncc, float((vals > _CELL_AGREES).mean()), float(vals.mean()), inside)
+    return Appearance(ncc, float((vals > _CELL_AGREES).mean()),
+                      float((ncc[centre] > _CELL_AGREES).mean()), float(vals.mean()), inside)
+
+
+def _centre_mask(rows: int, cols: int) -> np.ndarray:
+    x0, y0, x1, y1 = CENTRE
+    cy = (np.arange(rows) + 0.5) / rows
+    cx = (np.arange(cols) + 0.5) / cols
+    return ((cy >= y0) & (cy <= y1))[:, None] & ((cx >= x0) & (cx <= x1))[None, :]
 
 
 _ECC_WH = (60, 80)  # template size for the alignment refinement, px (w, h)

@@ -1,0 +1,180 @@
+"""Mascot detector benchmark: precision, recall, false detections and ms per 1280×720 frame.
+
+Runs `MascotDetector` (two registered mascots from media/mascots/) on
+1. the 20 labelled samples in tests/data/mascot_samples/, and
+2. a synthetic set from bench/synth_mascots.py (registered cards + look-alike distractors).
+
+A detection is a true positive when its id is right and its bbox IoU with a labelled card of
+that id is ≥ 0.5 (each label matched once); anything else is a false detection.
+
+    .venv/bin/python bench/mascots_bench.py --synthetic 200 --write bench/results/mascots.md
+
+Run it alone: the machine has 2 cores and timing is wall-clock per `detect` call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from edge.mascots.detector import DetectorSettings, MascotDetector  # noqa: E402
+from edge.mascots.registry import MascotRegistry  # noqa: E402
+
+SAMPLES = ROOT / "tests" / "data" / "mascot_samples"
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    fp_on_distractor: int = 0
+    ms: list[float] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+    false: list[str] = field(default_factory=list)
+    tp_scores: list[float] = field(default_factory=list)
+    fp_scores: list[float] = field(default_factory=list)
+
+    def line(self, name: str) -> str:
+        labelled = self.tp + self.fn
+        precision = self.tp / max(1, self.tp + self.fp)
+        recall = self.tp / max(1, labelled)
+        ms = np.array(self.ms)
+        return (f"| {name} | {len(ms)} | {labelled} | {self.tp} | {precision:.3f} | {recall:.3f} | "
+                f"{self.fp} ({self.fp_on_distractor} on distractors) | {ms.mean():.1f} | "
+                f"{np.percentile(ms, 95):.1f} |")
+
+
+def iou(a, b) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = iw * ih
+    return inter / (aw * ah + bw * bh - inter) if inter > 0 else 0.0
+
+
+def score_image(detector: MascotDetector, image: np.ndarray, labels: list[dict],
+                distractors: list[dict], name: str, tally: Tally) -> None:
+    t0 = time.perf_counter()
+    detections = detector.detect(image)
+    tally.ms.append((time.perf_counter() - t0) * 1000)
+    used: set[int] = set()
+    for d in detections:
+        hit = next((i for i, lab in enumerate(labels) if i not in used
+                    and lab["mascot"] == d.mascot_id and iou(d.bbox_xywh, lab["bbox"]) >= 0.5), None)
+        if hit is None:
+            tally.fp += 1
+            tally.fp_scores.append(d.score)
+            on_distractor = any(iou(d.bbox_xywh, _box(x["corners"])) > 0.3 for x in distractors)
+            tally.fp_on_distractor += on_distractor
+            tally.false.append(f"{name} {d.mascot_id} score {d.score:.2f}"
+                               f"{' (distractor)' if on_distractor else ''}")
+        else:
+            used.add(hit)
+            tally.tp += 1
+            tally.tp_scores.append(d.score)
+    for i, lab in enumerate(labels):
+        if i not in used:
+            tally.fn += 1
+            tally.misses.append(f"{name} {lab['mascot']} {lab['height_px']:.0f}px "
+                                f"occluded {lab.get('occluded_fraction', 0):.2f}")
+
+
+def _box(corners) -> tuple[float, float, float, float]:
+    c = np.asarray(corners, np.float32)
+    x0, y0 = c.min(0)
+    x1, y1 = c.max(0)
+    return (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+
+
+def run_samples(detector: MascotDetector) -> Tally:
+    labels = json.loads((SAMPLES / "labels.json").read_text())
+    tally = Tally()
+    for name in sorted(labels["images"]):
+        image = cv2.imread(str(SAMPLES / name))
+        score_image(detector, image, labels["images"][name], [], name, tally)
+    return tally
+
+
+def run_synthetic(detector: MascotDetector, n: int, seed: int) -> Tally:
+    from synth_mascots import generate
+
+    tally = Tally()
+    for scene in generate(n, seed):
+        score_image(detector, scene.image, scene.labels, scene.distractors, scene.name, tally)
+    return tally
+
+
+def machine() -> str:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores (nproc), {cpu}, Python {platform.python_version()}, "
+            f"OpenCV {cv2.__version__}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--synthetic", type=int, default=200, help="synthetic scenes (0: none)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--min-score", type=float, default=None,
+                        help="override DetectorSettings.min_score (calibration)")
+    parser.add_argument("--write", type=Path, help="write a markdown report here")
+    parser.add_argument("--verbose", action="store_true", help="list misses and false detections")
+    args = parser.parse_args()
+    cv2.setNumThreads(2)
+    registry = MascotRegistry.from_directory(ROOT / "media" / "mascots")
+    settings = DetectorSettings() if args.min_score is None else DetectorSettings(
+        min_score=args.min_score)
+    detector = MascotDetector(registry, settings)
+    detector.detect(np.zeros((720, 1280, 3), np.uint8))  # warm-up
+    header = ("| set | images | labelled cards | found | precision | recall | false detections | "
+              "ms/frame mean | ms/frame p95 |\n|---|---|---|---|---|---|---|---|---|")
+    rows = [("20 labelled samples", run_samples(detector))]
+    if args.synthetic:
+        rows.append((f"synthetic n={args.synthetic} seed={args.seed}",
+                     run_synthetic(detector, args.synthetic, args.seed)))
+    lines = [header] + [t.line(n) for n, t in rows]
+    print("\n".join(lines))
+    for name, t in rows:
+        if args.verbose:
+            print(f"\n{name}: misses", *t.misses, sep="\n  ")
+            print(f"{name}: false detections", *t.false, sep="\n  ")
+        if t.tp_scores:
+            print(f"{name}: true-positive score min {min(t.tp_scores):.3f}, "
+                  f"false score max {max(t.fp_scores, default=0):.3f}")
+    if args.write:
+        cmd = "\n".join(["```", ".venv/bin/python bench/mascots_bench.py "
+                         f"--synthetic {args.synthetic} --seed {args.seed}"
+                         f" --write {args.write}", "```"])
+        misses = "\n".join(f"- {m}" for _, t in rows for m in t.misses) or "- none"
+        false = "\n".join(f"- {m}" for _, t in rows for m in t.false) or "- none"
+        args.write.write_text(
+            f"# Mascot detector benchmark\n\nMachine: {machine()}.\n\n{cmd}\n\n"
+            f"Two registered mascots, 1280×720 frames, wall-clock per `detect` call.\n\n"
+            + "\n".join(lines) + f"\n\n## Misses\n{misses}\n\n## False detections\n{false}\n"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
