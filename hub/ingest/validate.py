@@ -62,6 +62,10 @@ class Rejection:
     size: int
 
 
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def _reject(reason: str, topic: str, payload: bytes, now: datetime) -> Rejection:
     excerpt = payload[:512].decode("utf-8", "backslashreplace")
     return Rejection(reason, topic[:512], now, excerpt, len(payload))
@@ -74,8 +78,8 @@ def validate(topic: str, payload: bytes, now: datetime) -> MetricRow | StatusRow
     if len(payload) > MAX_PAYLOAD_BYTES:
         return _reject(f"size: {len(payload)} bytes is over the {MAX_PAYLOAD_BYTES} byte limit", topic, payload, now)
     try:
-        document = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        document = json.loads(payload.decode("utf-8"), parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as e:
         return _reject(f"json: {str(e)[:120]}", topic, payload, now)
     if not isinstance(document, dict):
         return _reject("json: the payload is not a JSON object", topic, payload, now)

@@ -43,6 +43,7 @@ def mutated(fn):
         (TOPIC, b"{not json", "json:"),                                             # malformed
         (TOPIC, b"\xff\xfe", "json:"),                                              # not UTF-8
         (TOPIC, b"[1, 2]", "json:"),                                                # not an object
+        (TOPIC, encode(good()).replace(b'"frames": 600', b'"frames": NaN'), "json:"),  # NaN is not JSON
         (TOPIC, b"x" * (MAX_PAYLOAD_BYTES + 1), "size:"),                           # oversized
         (TOPIC, mutated(lambda p: p.update(schema_version=9)), "version:"),         # future version
         (TOPIC, mutated(lambda p: p.update(store_id="s2")), "identity: store_id"),  # other store
