@@ -46,7 +46,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    settings = IngestSettings(broker=_broker(args.broker), db_path=args.db, client_id=args.client_id)
+    settings = IngestSettings(broker=_broker(args.broker), db_path=args.db, client_id=args.client_id,
+                              shared_group=args.group)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -86,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--broker", required=True, help="mqtt://HOST:PORT or mqtts://HOST:PORT")
     p.add_argument("--db", required=True, type=Path, help="SQLite database file (created if missing)")
     p.add_argument("--client-id", default="retail-hub", help="MQTT client id: names the persistent session")
+    p.add_argument("--group", help="share the load with other hub workers through $share/GROUP/… "
+                                   "(give each worker its own --client-id)")
     p.set_defaults(run=run_serve)
 
     p = sub.add_parser("report", help="totals and per-window rows of one store", description=run_report.__doc__)
