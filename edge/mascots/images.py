@@ -1,0 +1,90 @@
+"""Detect registered mascots in a folder of images (the `mascots detect` command's library).
+
+Example:
+    >>> for result in detect_images("media/mascots", "photos/"):
+    ...     print(json.dumps(result.to_json()))
+    {"image": "000.jpg", "detections": [{"mascot": "mascot-fox", "corners": [[...]], ...}]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge.errors import ConfigError
+from edge.mascots.detector import MascotDetection, MascotDetector
+from edge.mascots.registry import IMAGE_SUFFIXES, MascotRegistry
+
+__all__ = ["ImageResult", "detect_images"]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageResult:
+    """The detections in one image, or why the image could not be read.
+
+    Args:
+        image: file name (no directory).
+        detections: mascots found, best score first; empty when `error` is set.
+        error: None, or one line naming what is wrong with the file.
+    """
+
+    image: str
+    detections: tuple[MascotDetection, ...] = ()
+    error: str | None = None
+
+    def to_json(self) -> dict:
+        """`{"image", "detections": [{"mascot", "corners", "bbox", "score"}]}` or `{"image", "error"}`."""
+        if self.error is not None:
+            return {"image": self.image, "error": self.error}
+        return {
+            "image": self.image,
+            "detections": [
+                {
+                    "mascot": d.mascot_id,
+                    "corners": [[round(float(x), 1), round(float(y), 1)] for x, y in d.corners],
+                    "bbox": [round(float(v), 1) for v in d.bbox_xywh],
+                    "score": round(float(d.score), 3),
+                }
+                for d in self.detections
+            ],
+        }
+
+
+def detect_images(
+    mascots_dir: Path | str, images_dir: Path | str, detector: MascotDetector | None = None
+) -> Iterator[ImageResult]:
+    """Yield one `ImageResult` per image file of `images_dir`, in file-name order.
+
+    Files whose suffix is not an image suffix are ignored; an image that cannot be read or decoded
+    yields a result with `error` set and the run goes on.
+
+    Raises:
+        ConfigError: `images_dir` is not a directory, or the mascots directory is invalid
+            (raised before the first result).
+    """
+    images_dir = Path(images_dir)
+    if not images_dir.is_dir():
+        raise ConfigError(f"images directory {images_dir} does not exist or is not a directory")
+    if detector is None:
+        detector = MascotDetector(MascotRegistry.from_directory(mascots_dir))
+    return _run(detector, images_dir)
+
+
+def _run(detector: MascotDetector, images_dir: Path) -> Iterator[ImageResult]:
+    files = sorted(p for p in images_dir.iterdir()
+                   if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    for path in files:
+        try:
+            data = np.fromfile(path, np.uint8)
+        except OSError as e:
+            yield ImageResult(path.name, error=f"cannot read {path.name}: {e.strerror or e}")
+            continue
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+        if image is None:
+            yield ImageResult(path.name, error=f"cannot decode {path.name} as an image")
+            continue
+        yield ImageResult(path.name, tuple(detector.detect(image)))
