@@ -8,7 +8,6 @@ reopening a dropped stream with backoff.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -27,8 +26,7 @@ from edge.detections.yolox import YoloxDetector
 from edge.errors import SourceError
 from edge.frames.sources import VideoSource, parse_source
 from edge.pipeline import CameraPipeline
-from edge.protocol.messages import window_message
-from edge.protocol.topics import topic_for
+from edge.protocol.messages import agent_message, window_message
 from edge.windows.aggregate import WindowAggregate
 from edge.windows.clock import iso_z, to_utc
 
@@ -215,7 +213,6 @@ def _run_live(settings: AgentSettings, pipeline: CameraPipeline, health: _Health
 
 
 def _heartbeat_loop(publisher: Publisher, settings: AgentSettings, health: _Health, outbox: Outbox, stop) -> None:
-    topic = topic_for("heartbeat", settings.store_id, settings.agent_id)
     while not stop.wait(settings.heartbeat_s):
         payload = {
             "schema_version": 1, "kind": "heartbeat", "store_id": settings.store_id,
@@ -227,4 +224,4 @@ def _heartbeat_loop(publisher: Publisher, settings: AgentSettings, health: _Heal
             }],
             "outbox_pending": len(outbox), "outbox_dropped": outbox.dropped,
         }
-        publisher.publish_live(topic, json.dumps(payload).encode(), qos=0)
+        publisher.publish_live(agent_message("heartbeat", settings.store_id, settings.agent_id, payload))

@@ -14,7 +14,6 @@ broker publishes it if the agent vanishes), and an explicit "offline" on a clean
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import ssl
@@ -29,6 +28,7 @@ from paho.mqtt.properties import Properties
 
 from edge.delivery.broker import BrokerAddress
 from edge.delivery.outbox import Outbox
+from edge.protocol.messages import Message, agent_message
 from edge.protocol.topics import topic_for
 from edge.windows.clock import iso_z, to_utc
 
@@ -100,10 +100,9 @@ class Publisher:
         return client
 
     def _status_payload(self, state: str) -> bytes:
-        return json.dumps({
-            "schema_version": 1, "kind": "status", "store_id": self.store_id,
-            "agent_id": self.agent_id, "state": state, "at": iso_z(to_utc(time.time())),
-        }).encode()
+        document = {"schema_version": 1, "kind": "status", "store_id": self.store_id,
+                    "agent_id": self.agent_id, "state": state, "at": iso_z(to_utc(time.time()))}
+        return agent_message("status", self.store_id, self.agent_id, document).payload
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
@@ -142,10 +141,10 @@ class Publisher:
         self._client.loop_start()
         self._thread.start()
 
-    def publish_live(self, topic: str, payload: bytes, qos: int = 0, retain: bool = False) -> None:
-        """Fire-and-forget for heartbeats and status: not stored, not retried across restarts."""
+    def publish_live(self, message: Message, qos: int = 0, retain: bool = False) -> None:
+        """Fire-and-forget for heartbeats: not stored, not retried across restarts."""
         if self.is_connected:
-            self._client.publish(topic, payload, qos=qos, retain=retain)
+            self._client.publish(message.topic, message.payload, qos=qos, retain=retain)
 
     def notify(self) -> None:
         """Tell the publisher the outbox has new rows."""

@@ -16,7 +16,16 @@ from edge.protocol.topics import topic_for
 from edge.windows.aggregate import WindowAggregate
 from edge.windows.clock import iso_z
 
-__all__ = ["Message", "message_id_for", "window_message", "MessageError"]
+__all__ = ["Message", "message_id_for", "window_message", "agent_message", "MessageError", "SCHEMA_FOR_KIND"]
+
+# Every topic kind the agent publishes has its schema; nothing leaves without passing it.
+SCHEMA_FOR_KIND = {
+    "metrics": "metrics-v1",
+    "status": "status-v1",
+    "heartbeat": "heartbeat-v1",
+    "alerts": "alert-v1",
+    "config-status": "config-status-v1",
+}
 
 
 class MessageError(ValueError):
@@ -70,3 +79,20 @@ def window_message(window: WindowAggregate, agent_id: str) -> Message:
         raise MessageError(f"window payload violates the schema: {'; '.join(errors[:3])}")
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
     return Message(payload["message_id"], topic_for("metrics", window.store_id, window.camera_id), body)
+
+
+def agent_message(kind: str, store_id: str, subject_id: str, document: dict) -> Message:
+    """A status, heartbeat, alert or config-status message, validated against its schema.
+
+    The message id is the document's own `message_id` when it has one (alerts), else a hash of
+    the payload (status and heartbeats are live-only and never deduplicated).
+
+    Raises:
+        MessageError: the document does not satisfy the kind's schema.
+    """
+    errors = schema_errors(document, SCHEMA_FOR_KIND[kind])
+    if errors:
+        raise MessageError(f"{kind} payload violates the schema: {'; '.join(errors[:3])}")
+    body = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+    message_id = document.get("message_id") or hashlib.sha256(body).hexdigest()[:32]
+    return Message(message_id, topic_for(kind, store_id, subject_id), body)

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from edge.protocol.messages import message_id_for
+from edge.protocol.messages import SCHEMA_FOR_KIND, message_id_for
 from edge.protocol.schema import SCHEMA_VERSION, schema_errors
 from edge.protocol.topics import parse_topic
 from edge.windows.clock import parse_iso_z
@@ -126,9 +126,12 @@ def validate(topic: str, payload: bytes, now: datetime) -> MetricRow | StatusRow
 
 
 def _validate_status(kind, store_id, subject_id, document, topic, payload, now):
-    if kind in ("status", "heartbeat"):
-        if document.get("agent_id") != subject_id:
-            return _reject("identity: agent_id differs from the topic", topic, payload, now)
-        if kind == "status" and document.get("state") not in ("online", "offline"):
-            return _reject("schema: status state must be 'online' or 'offline'", topic, payload, now)
+    if kind == "config":
+        return StatusRow(kind, store_id, subject_id, document)  # the hub's own retained configs
+    errors = schema_errors(document, SCHEMA_FOR_KIND[kind])
+    if errors:
+        return _reject(f"schema: {'; '.join(errors[:3])}"[:500], topic, payload, now)
+    id_field = "agent_id" if kind in ("status", "heartbeat") else "camera_id"
+    if document[id_field] != subject_id:
+        return _reject(f"identity: {id_field} differs from the topic", topic, payload, now)
     return StatusRow(kind, store_id, subject_id, document)

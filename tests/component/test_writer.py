@@ -49,7 +49,8 @@ def test_status_and_heartbeat_track_agent_state(tmp_path):
     db = open_db(tmp_path / "hub.db")
 
     def status(state):
-        body = {"schema_version": 1, "kind": "status", "store_id": "s1", "agent_id": "box-1", "state": state}
+        body = {"schema_version": 1, "kind": "status", "store_id": "s1", "agent_id": "box-1", "state": state,
+                "at": "2026-11-11T12:00:00Z"}
         return validate("retail/v1/status/s1/box-1", json.dumps(body).encode(), NOW)
 
     write_batch(db, [status("online")], NOW)

@@ -73,7 +73,8 @@ def test_window_in_the_future_is_rejected():
 
 
 def test_status_must_match_topic_agent():
-    status = {"schema_version": 1, "kind": "status", "store_id": "s1", "agent_id": "box-1", "state": "online"}
+    status = {"schema_version": 1, "kind": "status", "store_id": "s1", "agent_id": "box-1", "state": "online",
+              "at": "2026-11-11T12:00:00Z"}
     assert isinstance(validate("retail/v1/status/s1/box-1", encode(status), NOW), StatusRow)
     assert isinstance(validate("retail/v1/status/s1/box-2", encode(status), NOW), Rejection)
     status["state"] = "sleepy"
