@@ -15,6 +15,7 @@ import sqlite_utils
 
 from edge.windows.clock import iso_z
 from hub.ingest.validate import MetricRow, Rejection, StatusRow
+from hub.store.rollups import update_rollups
 
 __all__ = ["write_batch", "BatchResult"]
 
@@ -31,7 +32,7 @@ def write_batch(db: sqlite_utils.Database, items: Iterable[MetricRow | StatusRow
     """Store one batch in one transaction."""
     result = BatchResult()
     received = iso_z(received_at)
-    windows, lines, zones, dead = [], [], [], []
+    windows, lines, zones, dead, metrics = [], [], [], [], []
     statuses: list[StatusRow] = []
     for item in items:
         if isinstance(item, Rejection):
@@ -42,6 +43,7 @@ def write_batch(db: sqlite_utils.Database, items: Iterable[MetricRow | StatusRow
             statuses.append(item)
             result.statuses += 1
         else:
+            metrics.append(item)
             windows.append(_window_row(item, received))
             lines.extend(_line_rows(item))
             zones.extend(_zone_rows(item))
@@ -57,6 +59,7 @@ def write_batch(db: sqlite_utils.Database, items: Iterable[MetricRow | StatusRow
             db["window_lines"].insert_all(lines, pk=("message_id", "line_id"), replace=True)
             if zones:
                 db["window_zones"].insert_all(zones, pk=("message_id", "zone_id"), replace=True)
+            update_rollups(db, metrics, received)  # same transaction: a stored window is in its rollups
         if dead:
             db["dead_letters"].insert_all(dead, pk="id")
         for status in statuses:

@@ -6,6 +6,8 @@
     window_zones    per zone occupancy/entries/dwell of each window
     dead_letters    every rejected message with its reason
     agents          each agent's status (online/offline, since, last seen, last heartbeat)
+    alerts          alert messages from agents (e.g. a mascot not seen), one row per message id
+    rollup_*, cameras, stores, hub_settings: see hub/store/rollups.py and hub/store/stores.py
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import sqlite_utils
 
 from hub.errors import StoreError
+from hub.store.rollups import create_rollup_tables
 
 __all__ = ["open_db", "SCHEMA_VERSION"]
 
@@ -73,7 +76,14 @@ def _create_tables(db: sqlite_utils.Database) -> None:
             {"store_id": str, "agent_id": str, "state": str, "since": str, "last_seen": str, "heartbeat": str},
             pk=("store_id", "agent_id"), if_not_exists=True,
         )
+        db["alerts"].create(
+            {"message_id": str, "store_id": str, "camera_id": str, "kind": str, "mascot_id": str, "message": str,
+             "raised_at": str},
+            pk="message_id", if_not_exists=True,
+        )
+        db["alerts"].create_index(["store_id", "raised_at"], if_not_exists=True)
         db["windows"].create_index(["store_id", "start"], if_not_exists=True)
         db["window_lines"].create_index(["store_id", "start"], if_not_exists=True)
         db["window_zones"].create_index(["store_id", "start"], if_not_exists=True)
         db["dead_letters"].create_index(["received_at"], if_not_exists=True)
+    create_rollup_tables(db)
