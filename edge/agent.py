@@ -222,6 +222,6 @@ def _heartbeat_loop(publisher: Publisher, settings: AgentSettings, health: _Heal
                 "fps": round(health.fps, 2), "inference_ms": round(health.inference_ms, 2),
                 "dropped_frames": health.dropped_frames, "reconnects": health.reconnects,
             }],
-            "outbox_pending": len(outbox), "outbox_dropped": outbox.dropped,
+            "backlog_pending": len(outbox), "backlog_dropped": outbox.dropped,
         }
         publisher.publish_live(agent_message("heartbeat", settings.store_id, settings.agent_id, payload))
