@@ -128,6 +128,14 @@ class FaceBlurrer:
 
     def blur(self, image: np.ndarray, person_xyxy: np.ndarray | None = None) -> np.ndarray:
         """A copy of `image` with every face (and head region of given persons) blurred."""
+        return blur_regions(image, self.regions(image, person_xyxy))
+
+    def regions(self, image: np.ndarray,
+                person_xyxy: np.ndarray | None = None) -> list[tuple[float, float, float, float]]:
+        """The padded boxes (x1, y1, x2, y2), frame px, that `blur` would blur.
+
+        Useful to find faces on the raw frame and blur them on a composed one (AR overlay).
+        """
         faces = self.detect(image)
         boxes = [_pad(f.xyxy, self.pad) for f in faces]
         if person_xyxy is not None:
@@ -136,7 +144,7 @@ class FaceBlurrer:
                 head = (x1 + 0.15 * pw, y1, x2 - 0.15 * pw, y1 + 0.22 * ph)
                 if not any(_covers(b, head) for b in boxes):
                     boxes.append(head)
-        return blur_regions(image, boxes)
+        return boxes
 
 
 def _pad(xyxy: tuple[float, float, float, float], pad: float) -> tuple[float, float, float, float]:
@@ -163,7 +171,7 @@ def blur_regions(image: np.ndarray, boxes) -> np.ndarray:
             continue
         roi = out[ya:yb, xa:xb]
         rw, rh = xb - xa, yb - ya
-        blocks = (max(1, rw // 10), max(1, rh // 10))  # ~10 px blocks: no facial detail survives
+        blocks = (max(1, rw // 20), max(1, rh // 20))  # ~20 px blocks: no facial detail survives
         small = cv2.resize(roi, blocks, interpolation=cv2.INTER_AREA)
         coarse = cv2.resize(small, (rw, rh), interpolation=cv2.INTER_NEAREST)
         out[ya:yb, xa:xb] = cv2.GaussianBlur(coarse, (0, 0), max(2.0, min(rw, rh) / 8))

@@ -1,0 +1,204 @@
+"""Render the AR campaign overlay on a video: detect, track, draw, blur faces, write mp4.
+
+Per frame:
+1. Every `detect_every`-th frame, the mascot detector runs; between detections each mascot's
+   corners follow the card with pyramidal Lucas–Kanade optical flow (corner points inside the
+   card, a RANSAC homography between their old and new positions).
+2. Corners are smoothed with an exponential filter (`smoothing`) so the overlay does not jitter
+   with detection noise; a detection far from the tracked pose (a jump) resets the filter.
+3. A mascot is dropped after `lost_after_frames` frames without a detection; while optical flow
+   finds nothing to follow, its pose stays where it was.
+4. The overlay (`overlay.draw_overlay`) is warped onto each tracked mascot.
+5. Faces are found on the raw frame and blurred on the composed frame, then the frame is written.
+   No frame is written without the face blurrer having run on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge.errors import RetailEdgeError, SourceError
+from edge.mascots.detector import MascotDetection, MascotDetector
+from edge.mascots.overlay import OverlayStyle, draw_overlay
+from edge.mascots.registry import MascotRegistry
+from edge.privacy.blur import FaceBlurrer, blur_regions
+
+__all__ = ["ArResult", "CornerTracker", "render_ar"]
+
+
+@dataclass(frozen=True, slots=True)
+class ArResult:
+    """Summary of a render.
+
+    Args:
+        frames: frames written.
+        mascots_seen: ids of the mascots detected at least once, sorted.
+        frames_with_overlay: frames on which at least one overlay was drawn.
+        faces_blurred: face regions blurred over all frames.
+        out_path: the mp4 written.
+    """
+
+    frames: int
+    mascots_seen: tuple[str, ...]
+    frames_with_overlay: int
+    faces_blurred: int
+    out_path: Path
+
+
+@dataclass
+class _Track:
+    corners: np.ndarray  # (4, 2) float32, smoothed
+    frames_since_detection: int = 0
+
+
+class CornerTracker:
+    """Keeps a smoothed, flow-propagated pose per mascot between detections.
+
+    Args:
+        smoothing: weight of the previous pose in the exponential filter (0 = no smoothing).
+        lost_after_frames: frames without a detection after which a mascot is dropped.
+        jump_fraction: a detection further than this × card height from the track resets it.
+    """
+
+    def __init__(self, smoothing: float = 0.6, lost_after_frames: int = 15,
+                 jump_fraction: float = 0.25) -> None:
+        self.smoothing = smoothing
+        self.lost_after_frames = lost_after_frames
+        self.jump_fraction = jump_fraction
+        self._tracks: dict[str, _Track] = {}
+        self._prev_gray: np.ndarray | None = None
+
+    def update(self, gray: np.ndarray, detections: list[MascotDetection] | None) -> dict[str, np.ndarray]:
+        """Advance to a new grey frame; `detections` is None on frames where none ran."""
+        if self._prev_gray is not None:
+            for track in self._tracks.values():
+                moved = _flow(self._prev_gray, gray, track.corners)
+                if moved is not None:  # no texture to follow: keep the pose until re-detected
+                    track.corners = moved
+                track.frames_since_detection += 1
+        self._prev_gray = gray
+        for det in detections or []:
+            track = self._tracks.get(det.mascot_id)
+            corners = det.corners.astype(np.float32)
+            if track is None or self._jumped(track.corners, corners):
+                self._tracks[det.mascot_id] = _Track(corners)
+            else:
+                a = self.smoothing
+                track.corners = (a * track.corners + (1 - a) * corners).astype(np.float32)
+                track.frames_since_detection = 0
+        for mascot_id, track in list(self._tracks.items()):
+            if track.frames_since_detection > self.lost_after_frames:
+                del self._tracks[mascot_id]
+        return {k: t.corners.copy() for k, t in self._tracks.items()}
+
+    def _jumped(self, old: np.ndarray, new: np.ndarray) -> bool:
+        height = max(1.0, float(np.ptp(new[:, 1])))
+        return float(np.abs(old - new).max()) > self.jump_fraction * height
+
+
+def _flow(prev: np.ndarray, cur: np.ndarray, corners: np.ndarray) -> np.ndarray | None:
+    """Corners moved by the optical flow of corner points inside the card, or None if lost."""
+    mask = np.zeros(prev.shape, np.uint8)
+    cv2.fillConvexPoly(mask, corners.astype(np.int32), 255)
+    pts = cv2.goodFeaturesToTrack(prev, 80, 0.01, 4, mask=mask)
+    if pts is None or len(pts) < 8:
+        return None
+    nxt, status, _ = cv2.calcOpticalFlowPyrLK(prev, cur, pts, None, winSize=(15, 15), maxLevel=3)
+    good = status.ravel() == 1
+    if good.sum() < 8:
+        return None
+    h, inliers = cv2.findHomography(pts[good], nxt[good], cv2.RANSAC, 2.0)
+    if h is None or inliers.sum() < 6:
+        return None
+    return cv2.perspectiveTransform(corners.reshape(-1, 1, 2), h).reshape(4, 2).astype(np.float32)
+
+
+def render_ar(
+    source: str | Path,
+    mascots_dir: str | Path,
+    out_path: str | Path,
+    *,
+    detect_every: int = 3,
+    smoothing: float = 0.6,
+    max_frames: int | None = None,
+    style: OverlayStyle | None = None,
+    blurrer: FaceBlurrer | None = None,
+    detector: MascotDetector | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ArResult:
+    """Render `source` with the overlay on every registered mascot into `out_path` (mp4v).
+
+    Args:
+        source: video file path (anything `cv2.VideoCapture` opens).
+        mascots_dir: registered mascots (see `MascotRegistry.from_directory`).
+        out_path: mp4 file to write (parent folder must exist).
+        detect_every: run the detector on every n-th frame, track in between (≥ 1).
+        smoothing: exponential smoothing of the corners (0 = raw detections).
+        max_frames: stop after this many frames.
+        style: overlay look; default `OverlayStyle()`.
+        blurrer: an open `FaceBlurrer` to reuse; by default one is opened and closed here.
+        detector: a detector to reuse; by default built from `mascots_dir`.
+        on_progress: called with the number of frames written so far.
+
+    Raises:
+        ConfigError: bad mascots directory or `detect_every` < 1.
+        SourceError: the source cannot be opened.
+        RetailEdgeError: the output cannot be written.
+    """
+    from edge.errors import ConfigError
+
+    if detect_every < 1:
+        raise ConfigError(f"detect_every: expected >= 1, got {detect_every}")
+    detector = detector or MascotDetector(MascotRegistry.from_directory(mascots_dir))
+    ref_wh = {m.mascot_id: m.references[0].wh for m in detector.registry.mascots}
+    cap = cv2.VideoCapture(str(source))
+    if not cap.isOpened():
+        raise SourceError(f"cannot open video source {source}; check the path or URL")
+    out_path = Path(out_path)
+    own_blurrer = blurrer is None
+    writer = None
+    try:
+        blurrer = blurrer or FaceBlurrer()
+        fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+        tracker = CornerTracker(smoothing=smoothing)
+        seen: set[str] = set()
+        frames = with_overlay = faces = 0
+        while max_frames is None or frames < max_frames:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            if writer is None:
+                writer = cv2.VideoWriter(str(out_path), cv2.VideoWriter_fourcc(*"mp4v"), fps,
+                                         (frame.shape[1], frame.shape[0]))
+                if not writer.isOpened():
+                    raise RetailEdgeError(f"cannot write {out_path}; check the folder exists")
+            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+            detections = detector.detect(frame) if frames % detect_every == 0 else None
+            seen.update(d.mascot_id for d in detections or [])
+            poses = tracker.update(gray, detections)
+            regions = blurrer.regions(frame)  # faces of the raw frame, before anything is drawn
+            composed = frame.copy()
+            t_s = frames / fps
+            for mascot_id, corners in poses.items():
+                w, h = ref_wh[mascot_id]
+                hom = cv2.getPerspectiveTransform(
+                    np.float32([[0, 0], [w, 0], [w, h], [0, h]]), corners.astype(np.float32))
+                draw_overlay(composed, hom, (w, h), t_s, style)
+            with_overlay += bool(poses)
+            faces += len(regions)
+            writer.write(blur_regions(composed, regions))
+            frames += 1
+            if on_progress:
+                on_progress(frames)
+    finally:
+        cap.release()
+        if writer is not None:
+            writer.release()
+        if own_blurrer and blurrer is not None:
+            blurrer.close()
+    return ArResult(frames, tuple(sorted(seen)), with_overlay, faces, out_path)

@@ -1,0 +1,136 @@
+"""render_ar on a short clip of the sample video with a mascot composited in (OpenCV + MediaPipe)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.errors import ConfigError, SourceError
+from edge.mascots.ar import CornerTracker, render_ar
+from edge.mascots.detector import MascotDetection
+from edge.privacy.blur import FaceBlurrer
+
+ROOT = Path(__file__).resolve().parents[2]
+VIDEO = ROOT / "media" / "one-by-one-person-detection.mp4"
+MASCOTS = ROOT / "media" / "mascots"
+START, N = 255, 24  # a person faces the camera in these frames
+
+pytestmark = pytest.mark.component
+
+
+def card_corners(i: int) -> np.ndarray:
+    """The composited card drifts right by 1 px per frame."""
+    return np.float32([[560 + i, 150], [680 + i, 160], [675 + i, 330], [555 + i, 320]])
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> tuple[Path, list[np.ndarray]]:
+    """A clip of the sample video with the fox card composited in; also returns its frames."""
+    path = tmp_path_factory.mktemp("ar") / "clip.mp4"
+    fox = cv2.imread(str(MASCOTS / "mascot-fox.png"))
+    cap = cv2.VideoCapture(str(VIDEO))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, START)
+    frames = []
+    writer = None
+    for i in range(N):
+        ok, frame = cap.read()
+        assert ok, f"sample video {VIDEO} has no frame {START + i}"
+        h, w = frame.shape[:2]
+        if writer is None:
+            writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (w, h))
+        hom = cv2.getPerspectiveTransform(np.float32([[0, 0], [600, 0], [600, 800], [0, 800]]),
+                                          card_corners(i))
+        mask = cv2.warpPerspective(np.ones(fox.shape[:2], np.float32), hom, (w, h))[..., None]
+        frame = (frame * (1 - mask) + cv2.warpPerspective(fox, hom, (w, h)) * mask).astype(np.uint8)
+        writer.write(frame)
+        frames.append(frame)
+    writer.release()
+    cap.release()
+    # what the encoder kept is the input of render_ar
+    cap = cv2.VideoCapture(str(path))
+    decoded = [cap.read()[1] for _ in range(N)]
+    cap.release()
+    return path, decoded
+
+
+@pytest.fixture(scope="module")
+def rendered(clip, tmp_path_factory):
+    path, _ = clip
+    out = tmp_path_factory.mktemp("ar-out") / "out.mp4"
+    result = render_ar(path, MASCOTS, out, detect_every=3)
+    cap = cv2.VideoCapture(str(out))
+    frames = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        frames.append(frame)
+    cap.release()
+    return result, frames
+
+
+def test_output_has_every_frame_and_the_mascot(rendered, clip):
+    result, frames = rendered
+    assert result.out_path.is_file() and result.out_path.stat().st_size > 10_000
+    assert result.frames == N == len(frames)
+    assert frames[0].shape == clip[1][0].shape
+    assert result.mascots_seen == ("mascot-fox",)
+    assert result.frames_with_overlay == N
+
+
+def test_overlay_is_drawn_around_the_card(rendered, clip):
+    _, out = rendered
+    _, inp = clip
+    for i in (0, N // 2, N - 1):
+        # the badge sits above the card: pixels there changed a lot
+        x0, y0 = int(card_corners(i)[0, 0]), int(card_corners(i)[0, 1])
+        above = (slice(max(0, y0 - 40), y0 - 5), slice(x0 + 20, x0 + 100))
+        diff = np.abs(out[i][above].astype(int) - inp[i][above].astype(int)).mean()
+        assert diff > 25, f"frame {i}: no overlay above the card (mean diff {diff:.1f})"
+
+
+def test_no_unblurred_face_in_the_output(rendered, clip):
+    _, out = rendered
+    _, inp = clip
+    checked = 0
+    with FaceBlurrer() as blurrer:
+        for i in range(0, N, 3):
+            for face in blurrer.detect(inp[i]):
+                if face.confidence < 0.5:
+                    continue
+                checked += 1
+                x1, y1, x2, y2 = (int(round(v)) for v in face.xyxy)
+                before = cv2.Laplacian(cv2.cvtColor(inp[i][y1:y2, x1:x2], cv2.COLOR_BGR2GRAY),
+                                       cv2.CV_64F).var()
+                after = cv2.Laplacian(cv2.cvtColor(out[i][y1:y2, x1:x2], cv2.COLOR_BGR2GRAY),
+                                      cv2.CV_64F).var()
+                assert after < 0.2 * before, f"frame {i}: face at {face.xyxy} not blurred"
+                again = [f for f in blurrer.detect(out[i]) if f.confidence >= 0.5
+                         and abs(f.xyxy[0] - face.xyxy[0]) < 20 and abs(f.xyxy[1] - face.xyxy[1]) < 20]
+                assert again == [], f"frame {i}: a face is still detected after blurring"
+    assert checked >= 3, "the clip should contain faces the detector finds"
+
+
+def test_overlay_is_stable_between_frames():
+    # noisy detections every frame: the smoothed corners move less than the raw ones
+    rng = np.random.default_rng(0)
+    tracker = CornerTracker(smoothing=0.6)
+    gray = np.zeros((200, 200), np.uint8)
+    true = np.float32([[50, 50], [120, 50], [120, 150], [50, 150]])
+    out = []
+    for _ in range(30):
+        noisy = true + rng.normal(0, 2.0, true.shape).astype(np.float32)
+        det = MascotDetection("m", noisy, (50.0, 50.0, 70.0, 100.0), 0.9, np.eye(3))
+        out.append(tracker.update(gray, [det])["m"])
+    steps = np.abs(np.diff(np.array(out[5:]), axis=0)).mean()
+    assert steps < 1.5  # raw detections jump ~2.3 px per corner per frame
+
+
+def test_bad_source_and_settings(tmp_path):
+    with pytest.raises(SourceError, match="cannot open"):
+        render_ar(tmp_path / "missing.mp4", MASCOTS, tmp_path / "o.mp4")
+    with pytest.raises(ConfigError, match="detect_every"):
+        render_ar(VIDEO, MASCOTS, tmp_path / "o.mp4", detect_every=0)

@@ -1,0 +1,148 @@
+"""MascotDetector on the labelled samples and on synthetic look-alike distractors (OpenCV)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.mascots.detector import MascotDetector
+from edge.mascots.images import detect_images
+from edge.mascots.registry import MascotRegistry
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "tests" / "data" / "mascot_samples"
+MASCOTS = ROOT / "media" / "mascots"
+LABELS = json.loads((SAMPLES / "labels.json").read_text())
+
+pytestmark = pytest.mark.component
+
+
+def iou(a, b) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = iw * ih
+    return inter / (aw * ah + bw * bh - inter) if inter > 0 else 0.0
+
+
+@pytest.fixture(scope="module")
+def detector(tmp_path_factory) -> MascotDetector:
+    cache = tmp_path_factory.mktemp("mascot-cache")
+    return MascotDetector(MascotRegistry.from_directory(MASCOTS, cache_dir=cache))
+
+
+@pytest.fixture(scope="module")
+def sample_results(detector):
+    return {name: detector.detect(cv2.imread(str(SAMPLES / name))) for name in sorted(LABELS["images"])}
+
+
+def match(dets, labels):
+    """(true positives as (detection, label), false detections, missed labels)."""
+    used, tps, false = set(), [], []
+    for d in dets:
+        hit = next((i for i, lab in enumerate(labels) if i not in used and lab["mascot"] == d.mascot_id
+                    and iou(d.bbox_xywh, lab["bbox"]) >= 0.5), None)
+        if hit is None:
+            false.append(d)
+        else:
+            used.add(hit)
+            tps.append((d, labels[hit]))
+    return tps, false, [lab for i, lab in enumerate(labels) if i not in used]
+
+
+def test_no_false_detection_on_any_sample(sample_results):
+    false = {n: [d.mascot_id for d in match(dets, LABELS["images"][n])[1]]
+             for n, dets in sample_results.items()}
+    assert {n: f for n, f in false.items() if f} == {}
+
+
+@pytest.mark.parametrize("name", [n for n, labs in sorted(LABELS["images"].items()) if not labs])
+def test_nothing_found_on_scenes_without_mascot(sample_results, name):
+    assert sample_results[name] == []
+
+
+def test_recall_on_samples(sample_results):
+    # Measured 0.75 (15/20): the misses are 60–110 px cards that are also blurred, grey or
+    # turned ~50–60° (see bench/results/mascots.md). The goal is 0.95; this guards the level.
+    found = sum(len(match(d, LABELS["images"][n])[0]) for n, d in sample_results.items())
+    total = sum(len(labs) for labs in LABELS["images"].values())
+    assert found / total >= 0.75
+
+
+@pytest.mark.parametrize("name", ["005.jpg", "008.jpg", "009.jpg", "012.jpg", "015.jpg"])
+def test_large_and_clear_cards_are_found_with_accurate_corners(sample_results, name):
+    tps, _, missed = match(sample_results[name], LABELS["images"][name])
+    assert missed == []
+    for det, lab in tps:
+        err = np.abs(det.corners - np.asarray(lab["corners"], np.float32)).max()
+        assert err < 0.06 * lab["height_px"], f"{name}: corner error {err:.1f}px"
+        assert det.corners.shape == (4, 2)
+        assert 0.0 < det.score <= 1.0
+
+
+def test_synthetic_look_alike_cards_are_never_reported(detector):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synth_mascots import CARD_WH, procedural_card, random_pose, recomposed_card
+
+    rng = np.random.default_rng(2024)
+    refs = [cv2.imread(str(p)) for p in sorted(MASCOTS.glob("*.png"))]
+    background = cv2.resize(cv2.imread(str(SAMPLES / "017.jpg")), (1280, 720))
+    reported = []
+    for i in range(16):
+        card = procedural_card(rng) if i % 2 else recomposed_card(rng, refs[i % 4 // 2])
+        h = random_pose(rng, float(rng.uniform(150, 450)))
+        scene = background.copy()
+        mask = cv2.warpPerspective(np.ones(CARD_WH[::-1], np.float32), h, (1280, 720))[..., None]
+        scene = (scene * (1 - mask) + cv2.warpPerspective(card, h, (1280, 720)) * mask).astype(np.uint8)
+        reported += [(i, d.mascot_id, d.score) for d in detector.detect(scene)]
+    assert reported == []
+
+
+def test_registered_card_on_synthetic_scene_is_found(detector):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synth_mascots import random_pose
+
+    rng = np.random.default_rng(5)
+    fox = cv2.imread(str(MASCOTS / "mascot-fox.png"))
+    background = cv2.resize(cv2.imread(str(SAMPLES / "010.jpg")), (1280, 720))
+    h = random_pose(rng, 260.0)
+    mask = cv2.warpPerspective(np.ones(fox.shape[:2], np.float32), h, (1280, 720))[..., None]
+    scene = (background * (1 - mask) + cv2.warpPerspective(fox, h, (1280, 720)) * mask).astype(np.uint8)
+    dets = detector.detect(scene)
+    truth = cv2.perspectiveTransform(np.float32([[[0, 0]], [[600, 0]], [[600, 800]], [[0, 800]]]), h)
+    assert [d.mascot_id for d in dets] == ["mascot-fox"]
+    assert np.abs(dets[0].corners - truth.reshape(4, 2)).max() < 8.0
+
+
+def test_detect_images_json_in_file_name_order_and_errors_do_not_stop(tmp_path, detector):
+    images = tmp_path / "images"
+    images.mkdir()
+    for name in ("010.jpg", "005.jpg", "012.jpg"):
+        shutil.copy(SAMPLES / name, images / name)
+    (images / "007.jpg").write_bytes(b"this is not a jpeg")
+    (images / "notes.txt").write_text("ignored")
+    results = [r.to_json() for r in detect_images(MASCOTS, images, detector=detector)]
+    assert [r["image"] for r in results] == ["005.jpg", "007.jpg", "010.jpg", "012.jpg"]
+    assert results[1] == {"image": "007.jpg", "error": "cannot decode 007.jpg as an image"}
+    assert results[2] == {"image": "010.jpg", "detections": []}
+    fox = results[0]["detections"][0]
+    assert set(fox) == {"mascot", "corners", "bbox", "score"}
+    assert fox["mascot"] == "mascot-fox"
+    assert len(fox["corners"]) == 4 and all(len(p) == 2 for p in fox["corners"])
+    assert iou(fox["bbox"], LABELS["images"]["005.jpg"][0]["bbox"]) >= 0.5
+    assert sorted(d["mascot"] for d in results[3]["detections"]) == ["mascot-fox", "mascot-panda"]
+    json.dumps(results)  # plain JSON types only
+
+
+def test_detect_images_bad_directory(tmp_path):
+    from edge.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="images directory"):
+        detect_images(MASCOTS, tmp_path / "missing")
