@@ -38,41 +38,177 @@ def _time(text: str | None, field_name: str):
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """retail-hub serve --broker mqtt://127.0.0.1:1883 --db hub.db"""
+    """retail-hub serve --broker mqtt://127.0.0.1:1883 --db hub.db --http 127.0.0.1:8080 --tz Europe/Berlin
+
+    Without --http only ingests; `--http` alone serves the dashboard on 127.0.0.1:8080.
+    `--no-broker --http …` serves the dashboard of an existing database without ingesting.
+    """
     import signal
     import threading
 
-    from hub.ingest.subscriber import Ingestor, IngestSettings
-
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    settings = IngestSettings(broker=_broker(args.broker), db_path=args.db, client_id=args.client_id,
-                              shared_group=args.group)
+    if args.no_broker and not args.http:
+        raise ConfigError("--no-broker needs --http HOST:PORT (there would be nothing to do)")
+    if not args.no_broker and not args.broker:
+        raise ConfigError("--broker is required (mqtt://HOST:PORT), unless --no-broker serves the dashboard only")
+    broker = None if args.no_broker else _broker(args.broker)
+    address = _http_address(args.http) if args.http else None
+    _set_default_tz(args.db, args.tz)
+    log = logging.getLogger("retail_hub")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    ingestor = Ingestor(settings)
-    ingestor.start()
-    logging.getLogger("retail_hub").info("storing into %s; report: retail-hub report --db %s --store STORE",
-                                         args.db, args.db)
+    server = _start_web(args.db, address, args.k) if address else None
+    ingestor = None
     try:
+        if broker is not None:
+            from hub.ingest.subscriber import Ingestor, IngestSettings
+
+            settings = IngestSettings(broker=broker, db_path=args.db, client_id=args.client_id,
+                                      shared_group=args.group)
+            ingestor = Ingestor(settings)
+            ingestor.start()
+            log.info("storing into %s; report: retail-hub report --db %s --store STORE", args.db, args.db)
         stop.wait()
     finally:
-        ingestor.stop()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if ingestor is not None:
+            ingestor.stop()
     return 0
 
 
+def _http_address(text: str) -> tuple[str, int]:
+    from hub.web.app import parse_http_address
+
+    try:
+        return parse_http_address(text)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+
+
+def _set_default_tz(db_path: Path, tz: str | None) -> None:
+    if tz is None:
+        return
+    from hub.store.db import open_db
+    from hub.store.rollups import set_default_tz
+    from hub.store.stores import parse_tz
+
+    parse_tz(tz, "--tz")
+    db = open_db(db_path)
+    try:
+        set_default_tz(db, tz)
+    finally:
+        db.close()
+
+
+def _start_web(db_path: Path, address: tuple[str, int], k: int):
+    from hub.web.app import WebSettings, make_server, serve_in_thread
+
+    try:
+        server = make_server(WebSettings(db_path=db_path, k=k), *address)
+    except OSError as e:
+        raise RetailHubError(f"--http: cannot listen on {address[0]}:{address[1]}: {e.strerror or e}; "
+                             "pick a free port") from None
+    serve_in_thread(server)
+    logging.getLogger("retail_hub").info("dashboard on http://%s:%d/", *server.server_address[:2])
+    return server
+
+
+def _day_or_time(text: str | None, field_name: str):
+    """A store-local date (YYYY-MM-DD) or an ISO 8601 time; None stays None."""
+    import re
+    from datetime import date
+
+    if text is not None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            raise ConfigError(f"{field_name}: {text!r} is not a calendar date") from None
+    try:
+        return _time(text, field_name)
+    except ConfigError:
+        raise ConfigError(f"{field_name}: expected an ISO 8601 time like 2026-11-11T00:00:00Z or a store-local "
+                          f"date like 2026-11-11, got {text!r}") from None
+
+
 def run_report(args: argparse.Namespace) -> int:
-    """retail-hub report --db hub.db --store s1 --from 2026-11-11T00:00:00Z --format json"""
+    """retail-hub report --db hub.db --store s1 --from 2026-11-01 --to 2026-11-30 --format html > nov.html
+
+    --from/--to take store-local dates (both days included) or ISO 8601 times ([from, to)).
+    """
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
     from hub.reports.formats import render
     from hub.reports.report import build_report
     from hub.store.db import open_db
+    from hub.store.rollups import create_rollup_tables, day_bounds
+    from hub.store.stores import parse_tz, store_tz_name
 
-    start, end = _time(args.from_, "--from"), _time(args.to, "--to")
+    start, end = _day_or_time(args.from_, "--from"), _day_or_time(args.to, "--to")
+    if args.tz:
+        parse_tz(args.tz, "--tz")
+    if args.k is not None and args.k < 1:
+        raise ConfigError(f"--k: expected a whole number of people, at least 1; got {args.k}")
+    db = open_db(args.db, create=False)
+    create_rollup_tables(db)  # a database from before rollups gets them filled once
+    zone = ZoneInfo(store_tz_name(db, args.store, args.tz))
+    if isinstance(start, date):
+        start = day_bounds(start, zone)[0]
+    if isinstance(end, date):
+        end = day_bounds(end, zone)[1]
     if start and end and end <= start:
         raise ConfigError("--to must be after --from")
+    report = build_report(db, args.store, start, end, tz=args.tz, with_windows=args.format in ("json", "csv"))
+    print(render(report, args.format, args.k))
+    return 0
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    """retail-hub prune --db hub.db --days 90   (raw windows older than 90 days go; rollups stay)"""
+    from datetime import UTC, datetime
+
+    from hub.prune import prune
+    from hub.store.db import open_db
+
+    if args.days < 1:
+        raise ConfigError(f"--days: keep at least 1 day of raw windows, got {args.days}")
     db = open_db(args.db, create=False)
-    print(render(build_report(db, args.store, start, end), args.format))
+    result = prune(db, datetime.now(UTC), args.days, is_dry_run=args.dry_run)
+    verb = "would delete" if result.is_dry_run else "deleted"
+    print(f"{verb} {result.windows} raw windows and {result.dead_letters} dead letters from before "
+          f"{result.cutoff:%Y-%m-%dT%H:%M:%SZ}; hourly and daily rollups are kept")
+    return 0
+
+
+def run_stores_list(args: argparse.Namespace) -> int:
+    """retail-hub stores list --db hub.db"""
+    from hub.store.db import open_db
+    from hub.store.queries import list_stores
+    from hub.store.rollups import create_rollup_tables
+
+    db = open_db(args.db, create=False)
+    create_rollup_tables(db)
+    print(f"{'store':<24} {'time zone':<24} {'cameras':>7}  last window end")
+    for s in list_stores(db):
+        print(f"{s.store_id:<24} {s.tz:<24} {s.cameras:>7}  {s.last_window_end or '–'}")
+    return 0
+
+
+def run_stores_set_tz(args: argparse.Namespace) -> int:
+    """retail-hub stores set-tz --db hub.db s1 Europe/Berlin   (days of s1 are rebuilt in that zone)"""
+    from hub.store.db import open_db
+    from hub.store.rollups import create_rollup_tables, set_store_tz
+    from hub.store.stores import parse_tz
+
+    parse_tz(args.zone, "ZONE")
+    db = open_db(args.db, create=False)
+    create_rollup_tables(db)
+    days = set_store_tz(db, args.store, args.zone)
+    print(f"store {args.store}: time zone {args.zone}; {days} days rebuilt from the hourly rollups")
     return 0
 
 
@@ -84,20 +220,47 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("serve", help="subscribe to every store's metrics and store them", description=run_serve.__doc__)
-    p.add_argument("--broker", required=True, help="mqtt://HOST:PORT or mqtts://HOST:PORT")
+    p.add_argument("--broker", help="mqtt://HOST:PORT or mqtts://HOST:PORT")
     p.add_argument("--db", required=True, type=Path, help="SQLite database file (created if missing)")
+    p.add_argument("--http", nargs="?", const="127.0.0.1:8080", metavar="HOST:PORT",
+                   help="serve the dashboard and API (bare --http: 127.0.0.1:8080)")
+    p.add_argument("--no-broker", action="store_true", help="dashboard only: do not ingest (needs --http)")
+    p.add_argument("--tz", help="IANA time zone of stores without their own (default UTC); kept in the database")
+    p.add_argument("--k", type=int, default=5, help="dashboard figures from fewer than K people show as <K (default 5)")
     p.add_argument("--client-id", default="retail-hub", help="MQTT client id: names the persistent session")
     p.add_argument("--group", help="share the load with other hub workers through $share/GROUP/… "
                                    "(give each worker its own --client-id)")
     p.set_defaults(run=run_serve)
 
-    p = sub.add_parser("report", help="totals and per-window rows of one store", description=run_report.__doc__)
+    p = sub.add_parser("report", help="one store's figures over a period: days, cameras, lines, zones, mascots",
+                       description=run_report.__doc__)
     p.add_argument("--db", required=True, type=Path, help="hub database")
     p.add_argument("--store", required=True, help="store id")
-    p.add_argument("--from", dest="from_", help="first window start (ISO 8601, UTC if no offset)")
-    p.add_argument("--to", help="end (exclusive) of window starts")
+    p.add_argument("--from", dest="from_", help="first store-local day (2026-11-01) or time (ISO 8601, UTC)")
+    p.add_argument("--to", help="last store-local day, included (2026-11-30), or end time, excluded")
     p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--tz", help="time zone of the days when the store has none of its own (default: the hub's)")
+    p.add_argument("--k", type=int, help="show figures from fewer than K people as <K (default: 5 for table and "
+                                         "html; json and csv are exact unless given)")
     p.set_defaults(run=run_report)
+
+    p = sub.add_parser("prune", help="delete raw windows older than N days (rollups are kept)",
+                       description=run_prune.__doc__)
+    p.add_argument("--db", required=True, type=Path, help="hub database")
+    p.add_argument("--days", type=int, default=90, help="days of raw windows to keep (default 90)")
+    p.add_argument("--dry-run", action="store_true", help="only count what would go")
+    p.set_defaults(run=run_prune)
+
+    p = sub.add_parser("stores", help="list stores; set a store's time zone")
+    stores = p.add_subparsers(dest="stores_command", required=True, parser_class=_Parser)
+    q = stores.add_parser("list", help="stores with their time zone and cameras", description=run_stores_list.__doc__)
+    q.add_argument("--db", required=True, type=Path, help="hub database")
+    q.set_defaults(run=run_stores_list)
+    q = stores.add_parser("set-tz", help="set a store's IANA time zone", description=run_stores_set_tz.__doc__)
+    q.add_argument("--db", required=True, type=Path, help="hub database")
+    q.add_argument("store", help="store id")
+    q.add_argument("zone", help="IANA time zone, e.g. Europe/Berlin")
+    q.set_defaults(run=run_stores_set_tz)
     return parser
 
 

@@ -107,7 +107,7 @@ def _add_window(fig: Figures, payload: Mapping) -> None:
         if dwell["median_s"] is not None:
             z.dwell_median_x_visits += dwell["median_s"] * dwell["visits"]
         for lower, count in zip(dwell_bins(dwell["edges_s"], len(dwell["counts"])), dwell["counts"], strict=True):
-            if count and lower == lower:  # nan: a bin without a known edge is not kept
+            if lower == lower:  # nan: a bin without a known edge is not kept; empty bins are, for their edges
                 z.dwell_hist[lower] = z.dwell_hist.get(lower, 0) + count
     heatmap = payload.get("heatmap")
     if heatmap is not None:

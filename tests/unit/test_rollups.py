@@ -47,7 +47,7 @@ def test_figures_add_counts_keep_maxima_and_weight_means():
     assert (till.entries, till.visits, till.occupancy_max) == (3, 3, 3)
     assert till.occupancy_mean_x_s / till.seconds == pytest.approx(1.0)       # (1.5·60 + 0.5·60) / 120
     assert till.dwell_median_x_visits / till.visits == pytest.approx((8 * 2 + 40) / 3)
-    assert till.dwell_hist == {0.0: 1, 10.0: 1, 30.0: 1}
+    assert till.dwell_hist == {0.0: 1, 10.0: 1, 30.0: 1, 60.0: 0, 120.0: 0, 300.0: 0}  # empty bins keep the edges
     assert fig.heatmaps == {(2, 1): [1.5, 2.0], (3, 1): [9.0, 9.0, 9.0]}
     bear = fig.mascots["bear"]
     assert (bear.samples, bear.visible_samples, bear.engagements) == (120, 90.0, 2)
