@@ -41,12 +41,12 @@ class ProgressBar:
 
 
 def run_count(args: argparse.Namespace) -> int:
-    """retail-edge count --source clip.mp4 --line 0,300,768,300 --json"""
-    from edge.config import CameraConfig, parse_line_arg
+    """retail-edge count --source clip.mp4 --line 0,300,768,300 --json
+    retail-edge count --source clip.mp4 --config camera.yaml --json"""
     from edge.counting import count
     from edge.frames.sources import parse_source
 
-    config = CameraConfig(lines=(parse_line_arg(args.line),))
+    config = _camera_config(args)
     parse_source(args.source)  # a missing file is a usage error before the model loads
     bar = ProgressBar(sys.stderr.isatty() and not args.no_progress)
     try:
@@ -58,6 +58,38 @@ def run_count(args: argparse.Namespace) -> int:
     else:
         print(f"in {result.in_count}  out {result.out_count}  "
               f"({result.frames} frames, {result.seconds:.1f} s of video, {result.fps:.1f} fps)")
+        for z in result.zones:
+            print(f"zone {z.zone_id}: entries {z.entries}  occupancy max {z.max} mean {z.mean:.2f}  "
+                  f"median dwell {z.dwell.median_s if z.dwell.median_s is not None else '-'} s")
+    return 0
+
+
+def _camera_config(args: argparse.Namespace):
+    """--line (one quick line) or --config FILE [--camera ID] → CameraConfig."""
+    from edge.config import CameraConfig, load_camera_config, parse_line_arg
+
+    if args.config is not None:
+        return load_camera_config(args.config, args.camera)
+    if args.line is None:
+        raise ConfigError("give --line X1,Y1,X2,Y2 or --config FILE")
+    return CameraConfig(lines=(parse_line_arg(args.line),))
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    """retail-edge preview --source clip.mp4 --config camera.yaml --out annotated.mp4
+    retail-edge preview --source clip.mp4 --config camera.yaml --snapshot-every 50 --out-dir shots/"""
+    from edge.frames.sources import parse_source
+    from edge.preview import preview
+
+    config = _camera_config(args)
+    parse_source(args.source)
+    bar = ProgressBar(sys.stderr.isatty())
+    try:
+        result = preview(args.source, config, out=args.out, out_dir=args.out_dir,
+                         snapshot_every=args.snapshot_every, max_frames=args.max_frames, on_progress=bar.update)
+    finally:
+        bar.close()
+    print(json.dumps({"frames": result.frames, "written": [str(p) for p in result.written]}))
     return 0
 
 
@@ -123,6 +155,13 @@ def setup_logging(args: argparse.Namespace) -> None:
     )
 
 
+def _add_geometry_args(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--line", help="one counting line X1,Y1,X2,Y2 in pixels")
+    group.add_argument("--config", type=Path, help="camera or agent YAML file with lines and zones (docs/CONFIG.md)")
+    p.add_argument("--camera", type=_id_arg("camera"), help="with an agent file of several cameras: which one")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="retail-edge", description="In-store edge agent: count people, publish aggregates.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -131,11 +170,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("count", help="count line crossings in a video or stream (no network)",
                        description=run_count.__doc__)
     p.add_argument("--source", required=True, help="video file, rtsp:// or http:// URL, or camera index")
-    p.add_argument("--line", required=True, help="counting line X1,Y1,X2,Y2 in pixels")
+    _add_geometry_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run_count)
+
+    p = sub.add_parser("preview", help="draw boxes, lines, zones and counts on the video (faces blurred)",
+                       description=run_preview.__doc__)
+    p.add_argument("--source", required=True, help="video file, rtsp:// or http:// URL, or camera index")
+    _add_geometry_args(p)
+    p.add_argument("--out", type=Path, help="annotated MP4 to write")
+    p.add_argument("--out-dir", type=Path, help="folder for PNG snapshots")
+    p.add_argument("--snapshot-every", type=int, help="write a PNG every N frames (with --out-dir)")
+    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.set_defaults(run=run_preview)
 
     p = sub.add_parser("run", help="count and publish window aggregates over MQTT",
                        description=run_agent_command.__doc__)

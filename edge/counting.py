@@ -1,4 +1,4 @@
-"""count(): run a camera pipeline over a source and total the crossings (no network)."""
+"""count(): run a camera pipeline over a source and total lines and zones (no network)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,27 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from edge.config import CameraConfig
+from edge.config import DEFAULT_MIN_COUNT, CameraConfig
 from edge.detections.yolox import YoloxDetector
+from edge.events.zones import ZoneFigures
 from edge.frames.sources import open_source
 from edge.pipeline import CameraPipeline
 
 __all__ = ["CountResult", "count"]
 
+# One window for the whole run: [0, 1e9) holds any file's timeline, [1e9, 2e9) any live run
+# until 2033, so zone figures need no merging across windows.
+WHOLE_RUN_WINDOW_S = 1_000_000_000
+
 
 @dataclass(frozen=True, slots=True)
 class CountResult:
-    """Totals over all lines. seconds: source time covered; fps: frames per wall-clock second."""
+    """Totals over all lines. seconds: source time covered; fps: frames per wall-clock second.
+
+    lines: line id → {"in", "out"}; zones: each zone's figures over the whole run (occupancy
+    current at the last frame, max, time-weighted mean; entries; dwell of completed visits,
+    after the small-cell rule).
+    """
 
     in_count: int
     out_count: int
@@ -24,8 +34,14 @@ class CountResult:
     seconds: float
     fps: float
     lines: dict[str, dict[str, int]]
+    zones: tuple[ZoneFigures, ...] = ()
 
     def to_json(self) -> dict:
+        zones = {}
+        for z in self.zones:
+            payload = z.to_payload()
+            del payload["zone_id"]
+            zones[z.zone_id] = payload
         return {
             "in": self.in_count,
             "out": self.out_count,
@@ -33,6 +49,7 @@ class CountResult:
             "seconds": round(self.seconds, 3),
             "fps": round(self.fps, 2),
             "lines": self.lines,
+            "zones": zones,
         }
 
 
@@ -41,20 +58,21 @@ def count(
     config: CameraConfig,
     on_progress: Callable[[int, int | None], None] | None = None,
     max_frames: int | None = None,
+    min_count: int = DEFAULT_MIN_COUNT,
 ) -> CountResult:
-    """Count line crossings over a whole source (a live source: until it ends).
+    """Count line crossings and zone figures over a whole source (a live source: until it ends).
 
     Raises:
         SourceError: the source cannot be opened.
         ModelError: the model is missing or corrupt.
     """
-    detector = YoloxDetector()
+    detector = YoloxDetector(score_threshold=config.detector.score_threshold)
     started = time.perf_counter()
     totals: dict[str, dict[str, int]] = {ln.line_id: {"in": 0, "out": 0} for ln in config.lines}
     frames = 0
     first_ts = last_ts = 0.0
     with open_source(source) as video:
-        pipeline = CameraPipeline(config, detector, window_s=3600)
+        pipeline = CameraPipeline(config, detector, window_s=WHOLE_RUN_WINDOW_S, min_count=min_count)
         for frame in video.frames(max_frames):
             result = pipeline.process(frame, frame.ts)
             for e in result.events:
@@ -66,6 +84,7 @@ def count(
             if on_progress is not None:
                 on_progress(frames, video.frame_count)
         seconds = (last_ts - first_ts + 1.0 / video.fps) if frames else 0.0
+        windows = pipeline.finish()
     wall = time.perf_counter() - started
     return CountResult(
         sum(t["in"] for t in totals.values()),
@@ -74,4 +93,5 @@ def count(
         seconds,
         frames / wall if wall > 0 else 0.0,
         totals,
+        windows[-1].zones if windows else (),
     )

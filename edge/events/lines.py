@@ -9,6 +9,9 @@ whose feet jitter across it, changes nothing:
     A crossing is counted when the committed side flips AND the path from the last committed
     point to the new one passes through the segment AB (not its extension).
 
+A track first seen inside the dead band starts on the side it is on (people often appear near a
+line: through the frame's edge, from behind someone, or when their track is confirmed late).
+
 A track that breaks (occlusion, missed detections) and re-forms with a new id near where the
 old one vanished, within `reform_s` seconds, inherits the old one's committed side, so the
 crossing is neither lost nor counted twice.
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edge.events.anchors import anchor_xy
 from edge.events.events import CrossingEvent
 from edge.geometry import crosses_segment, signed_distance
 from edge.tracks.tracks import Tracks
@@ -63,12 +67,25 @@ class _SideState:
 
 
 class LineCounter:
-    """update(tracks, ts) → crossing events on one line. State per track is pruned with it."""
+    """update(tracks, ts) → crossing events on one line. State per track is pruned with it.
 
-    def __init__(self, line: CountingLine, settings: LineCounterSettings | None = None) -> None:
+    Args:
+        line: the counting line, pixels.
+        settings: thresholds (see LineCounterSettings).
+        anchor: which point of a person crosses: "bottom" (feet) or "center" (events/anchors.py).
+
+    Example:
+        >>> c = LineCounter(CountingLine("door", (0, 100), (200, 100)))
+        >>> c.update(Tracks.empty(), 0.0)
+        []
+    """
+
+    def __init__(self, line: CountingLine, settings: LineCounterSettings | None = None,
+                 anchor: str = "bottom") -> None:
         if line.a == line.b:
             raise ValueError(f"line {line.line_id!r}: A and B are the same point")
         self.line = line
+        self.anchor = anchor
         self.settings = settings or LineCounterSettings()
         self._states: dict[int, _SideState] = {}
 
@@ -78,7 +95,7 @@ class LineCounter:
     def update(self, tracks: Tracks, ts: float) -> list[CrossingEvent]:
         s, line = self.settings, self.line
         events: list[CrossingEvent] = []
-        anchors = tracks.anchors()
+        anchors = anchor_xy(tracks.detections.xyxy, self.anchor)
         heights = tracks.detections.xyxy[:, 3] - tracks.detections.xyxy[:, 1]
         distances = signed_distance(line.a, line.b, anchors) if len(tracks) else np.zeros(0)
         present = set(int(t) for t in tracks.track_id)
@@ -95,7 +112,12 @@ class LineCounter:
             if state is not None:
                 state.last_ts, state.last_xy, state.height = ts, xy, float(height)
             if abs(dist) <= margin:
-                continue  # in the dead band: no side is committed
+                if state is None and dist != 0:
+                    # First seen inside the dead band (it came out of an occlusion or through the
+                    # frame's edge, or its track was confirmed late): it starts on the side it is
+                    # on. To count, it must still reach beyond the band on the other side.
+                    self._states[track_id] = _SideState(1 if dist > 0 else -1, xy, ts, xy, float(height))
+                continue  # in the dead band: no side change
             side = 1 if dist > 0 else -1
             if state is None:
                 self._states[track_id] = _SideState(side, xy, ts, xy, float(height))

@@ -1,10 +1,15 @@
-"""Constant-velocity Kalman filter on (cx, cy, aspect, height), as in SORT/ByteTrack.
+"""Constant-velocity Kalman filter on (cx, cy, aspect, height), as in SORT/ByteTrack, in seconds.
 
-State x = [cx, cy, a, h, vcx, vcy, va, vh]; one predict() per tracker step. Noise scales with
-the box height, so a far (small) person and a near (large) one are tracked alike.
+State x = [cx, cy, a, h, vcx, vcy, va, vh] with velocities in units per *second*, and
+predict(dt_s) advances by the real time since the last step. So a track moves the same distance
+whether the detector runs at 5 or 30 fps, or skips frames. Noise scales with the box height,
+so a far (small) person and a near (large) one are tracked alike; it is given per reference step
+of 1/25 s (the values SORT/ByteTrack use per frame) and scales with √(dt / step), as a random walk.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -12,6 +17,7 @@ __all__ = ["KalmanBoxFilter", "xyxy_to_xyah", "xyah_to_xyxy"]
 
 _STD_POSITION = 1.0 / 20
 _STD_VELOCITY = 1.0 / 160
+_REF_STEP_S = 1.0 / 25
 
 
 def xyxy_to_xyah(b: np.ndarray) -> np.ndarray:
@@ -26,26 +32,32 @@ def xyah_to_xyxy(m: np.ndarray) -> np.ndarray:
 
 
 class KalmanBoxFilter:
-    """One track's motion model. Example: f = KalmanBoxFilter(box); f.predict(); f.update(box2)."""
+    """One track's motion model. Example: f = KalmanBoxFilter(box); f.predict(0.04); f.update(box2)."""
 
-    _F = np.eye(8)
-    _F[:4, 4:] = np.eye(4)
     _H = np.eye(4, 8)
 
     def __init__(self, xyxy: np.ndarray) -> None:
         z = xyxy_to_xyah(xyxy)
         self.mean = np.concatenate([z, np.zeros(4)])
         h = z[3]
+        v = 10 * _STD_VELOCITY * h / _REF_STEP_S  # px/s: a new track may move in any direction
         std = [2 * _STD_POSITION * h, 2 * _STD_POSITION * h, 1e-2, 2 * _STD_POSITION * h,
-               10 * _STD_VELOCITY * h, 10 * _STD_VELOCITY * h, 1e-5, 10 * _STD_VELOCITY * h]
+               v, v, 1e-5, v]
         self.covariance = np.diag(np.square(std))
 
-    def predict(self) -> None:
+    def predict(self, dt_s: float) -> None:
+        """Advance by dt_s seconds (0 does nothing)."""
+        if dt_s <= 0:
+            return
         h = self.mean[3]
-        std = [_STD_POSITION * h, _STD_POSITION * h, 1e-2, _STD_POSITION * h,
-               _STD_VELOCITY * h, _STD_VELOCITY * h, 1e-5, _STD_VELOCITY * h]
-        self.mean = self._F @ self.mean
-        self.covariance = self._F @ self.covariance @ self._F.T + np.diag(np.square(std))
+        scale = math.sqrt(dt_s / _REF_STEP_S)
+        vel = _STD_VELOCITY * h / _REF_STEP_S
+        std = np.array([_STD_POSITION * h, _STD_POSITION * h, 1e-2, _STD_POSITION * h,
+                        vel, vel, 1e-5, vel]) * scale
+        f = np.eye(8)
+        f[:4, 4:] = np.eye(4) * dt_s
+        self.mean = f @ self.mean
+        self.covariance = f @ self.covariance @ f.T + np.diag(np.square(std))
         self.mean[3] = max(self.mean[3], 1.0)
 
     def update(self, xyxy: np.ndarray) -> None:

@@ -1,0 +1,129 @@
+"""preview(): the camera pipeline drawn on the video, so an installer can check lines and zones.
+
+Each output frame: faces blurred first (edge/privacy/blur.py, also the head region of every
+tracked person), then person boxes (no track ids: privacy), lines with their A→B direction and
+in/out counts so far, zones with their current occupancy. Written as an MP4 (`out`) and/or as a
+PNG every `snapshot_every` frames (`out_dir`). Nothing else is written; frames are not kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge.config import CameraConfig
+from edge.detections.yolox import YoloxDetector
+from edge.errors import ConfigError
+from edge.frames.sources import open_source
+from edge.pipeline import CameraPipeline
+from edge.tracks.tracks import Tracks
+
+__all__ = ["PreviewResult", "preview", "draw_overlay"]
+
+LINE_COLOUR = (0, 200, 255)   # BGR amber
+ZONE_COLOUR = (255, 160, 0)   # BGR blue
+BOX_COLOUR = (80, 220, 80)    # BGR green
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewResult:
+    frames: int
+    written: tuple[Path, ...]
+
+
+def draw_overlay(image: np.ndarray, config: CameraConfig, tracks: Tracks,
+                 line_totals: dict[str, dict[str, int]], occupancy: dict[str, int]) -> np.ndarray:
+    """Draw zones, lines, counts and boxes on a copy of a (blurred) BGR frame; config in pixels."""
+    out = image.copy()
+    shade = out.copy()
+    for zone in config.zones:
+        pts = np.round(np.asarray(zone.polygon)).astype(np.int32)
+        cv2.fillPoly(shade, [pts], ZONE_COLOUR)
+    out = cv2.addWeighted(shade, 0.25, out, 0.75, 0)
+    for zone in config.zones:
+        pts = np.round(np.asarray(zone.polygon)).astype(np.int32)
+        cv2.polylines(out, [pts], True, ZONE_COLOUR, 2)
+        x, y = pts.min(axis=0)
+        _label(out, f"{zone.zone_id}: {occupancy.get(zone.zone_id, 0)} inside", (int(x) + 4, int(y) + 18))
+    for line in config.lines:
+        a = (round(line.a[0]), round(line.a[1]))
+        b = (round(line.b[0]), round(line.b[1]))
+        cv2.arrowedLine(out, a, b, LINE_COLOUR, 2, tipLength=0.03)
+        # "in" is the right-hand side of A→B in image coordinates (y down): normal (−dy, dx).
+        dx, dy = b[0] - a[0], b[1] - a[1]
+        norm = max(float(np.hypot(dx, dy)), 1.0)
+        mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+        tip = (round(mid[0] - 30 * dy / norm), round(mid[1] + 30 * dx / norm))
+        cv2.arrowedLine(out, (round(mid[0]), round(mid[1])), tip, LINE_COLOUR, 1, tipLength=0.3)
+        t = line_totals.get(line.line_id, {"in": 0, "out": 0})
+        _label(out, f"{line.line_id}: in {t['in']} out {t['out']}", (tip[0] + 4, tip[1]))
+    for x1, y1, x2, y2 in np.round(tracks.detections.xyxy).astype(int).tolist():
+        cv2.rectangle(out, (x1, y1), (x2, y2), BOX_COLOUR, 2)
+    return out
+
+
+def _label(image: np.ndarray, text: str, org: tuple[int, int]) -> None:
+    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3, cv2.LINE_AA)
+    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
+
+
+def preview(
+    source: str,
+    config: CameraConfig,
+    out: Path | None = None,
+    out_dir: Path | None = None,
+    snapshot_every: int | None = None,
+    max_frames: int | None = None,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> PreviewResult:
+    """Write the annotated, face-blurred video and/or PNG snapshots.
+
+    Raises:
+        ConfigError: neither an output file nor a snapshot folder is given.
+        SourceError, ModelError: the source or a model cannot be opened.
+    """
+    from edge.privacy.blur import FaceBlurrer
+
+    if out is None and (out_dir is None or not snapshot_every):
+        raise ConfigError("preview: give --out FILE.mp4, or --out-dir DIR with --snapshot-every N")
+    if snapshot_every is not None and snapshot_every < 1:
+        raise ConfigError(f"--snapshot-every: expected a whole number of frames ≥ 1, got {snapshot_every}")
+    detector = YoloxDetector(score_threshold=config.detector.score_threshold)
+    written: list[Path] = []
+    totals = {ln.line_id: {"in": 0, "out": 0} for ln in config.lines}
+    frames = 0
+    writer = None
+    with open_source(source) as video, FaceBlurrer() as blurrer:
+        pipeline = CameraPipeline(config, detector, window_s=3600)
+        try:
+            for frame in video.frames(max_frames):
+                result = pipeline.process(frame, frame.ts)
+                for e in result.events:
+                    totals[e.line_id][e.direction] += 1
+                monitor = pipeline.zone_monitor
+                occupancy = monitor.occupancy() if monitor is not None else {}
+                safe = blurrer.blur(frame.image, result.tracks.detections.xyxy)
+                drawn = draw_overlay(safe, pipeline.config, result.tracks, totals, occupancy)
+                if out is not None:
+                    if writer is None:
+                        out.parent.mkdir(parents=True, exist_ok=True)
+                        h, w = drawn.shape[:2]
+                        writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), video.fps, (w, h))
+                        written.append(out)
+                    writer.write(drawn)
+                if out_dir is not None and snapshot_every and frame.index % snapshot_every == 0:
+                    out_dir.mkdir(parents=True, exist_ok=True)
+                    path = out_dir / f"preview-{frame.index:06d}.png"
+                    cv2.imwrite(str(path), drawn)
+                    written.append(path)
+                frames += 1
+                if on_progress is not None:
+                    on_progress(frames, video.frame_count)
+        finally:
+            if writer is not None:
+                writer.release()
+    return PreviewResult(frames, tuple(written))
