@@ -1,0 +1,144 @@
+"""load_config / load_camera_config: every error names its dotted path, the value and the fix."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from edge.config import load_camera_config, load_config
+from edge.errors import ConfigError
+
+AGENT = """
+store_id: s1
+broker: {url: "mqtt://127.0.0.1:1883"}
+cameras:
+  front:
+    lines: [{id: door, points: "0,300,768,300"}]
+"""
+
+
+def _write(tmp_path, text: str, name: str = "c.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def _errors(excinfo) -> list[str]:
+    return [line.strip() for line in str(excinfo.value).splitlines()[1:]]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a line with three numbers
+        ('lines: [{id: a, points: "10,20,30"}]',
+         ['lines[0].points: expected "x1,y1,x2,y2", got "10,20,30"']),
+        # both end points the same
+        ('lines: [{id: a, points: "5,5,5,5"}]',
+         ['lines[0].points: expected two different end points "x1,y1,x2,y2", got "5,5,5,5"']),
+        # a list where the one accepted shape is a string
+        ("lines: [{id: a, points: [0, 1, 2, 3]}]",
+         ['lines[0].points: expected "x1,y1,x2,y2", got [0, 1, 2, 3]']),
+        # a typo in a key
+        ('lines: [{id: a, point: "0,1,2,3"}]',
+         ['lines[0].point: unknown setting; did you mean "points"?',
+          "lines[0].points: missing; from A to B; moving from the left of A→B to its right is in "
+          "(see CONVENTIONS.md)"]),
+        # an id with capitals
+        ('lines: [{id: Door, points: "0,1,2,3"}]',
+         ['lines[0].id: expected an id of 1–64 lowercase letters, digits or "-", got "Door"']),
+        # two lines with one id
+        ('lines: [{id: a, points: "0,1,2,3"}, {id: a, points: "0,5,2,5"}]',
+         ['lines[1].id: duplicate line id "a"; give each line its own id']),
+        # a zone of two points
+        ('zones: [{id: z, polygon: "0,0 10,10"}]',
+         ['zones[0].polygon: expected at least three points "x1,y1 x2,y2 x3,y3 …", got "0,0 10,10"']),
+        # normalised coordinates out of range
+        ('units: normalized\nlines: [{id: a, points: "0,0.5,1.5,0.5"}]',
+         ['lines[0].points: units is normalized, so every coordinate must be in 0–1, got "0,0.5 1.5,0.5"']),
+        # a bad choice and a bad tile grid, both reported
+        ('anchor: feet\ndetector: {tiles: "3"}\nlines: [{id: a, points: "0,1,2,3"}]',
+         ['anchor: expected "bottom" or "center", got "feet"',
+          'detector.tiles: expected "none" or a grid "COLSxROWS" from "2x1" to "4x4", for example "2x2", got "3"']),
+        # heatmap out of range
+        ('heatmap: {cols: 0}\nlines: [{id: a, points: "0,1,2,3"}]',
+         ["heatmap.cols: expected a whole number from 1 to 64, got 0"]),
+        # dwell edges not increasing
+        ('dwell_edges_s: [30, 10]\nzones: [{id: z, polygon: "0,0 9,0 9,9"}]',
+         ["dwell_edges_s: expected 1–16 increasing positive seconds, for example [10, 30, 120, 300], got [30, 10]"]),
+        # nothing to count
+        ("anchor: bottom", ["lines: a camera file needs at least one line or zone"]),
+    ],
+)
+def test_camera_file_errors(tmp_path, text, expected):
+    with pytest.raises(ConfigError) as excinfo:
+        load_camera_config(_write(tmp_path, text))
+    assert _errors(excinfo) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # the brief's example path, in an agent file
+        (AGENT + '    zones: []\n  back:\n    lines: [{id: a, points: "0,1,2,3"}, {id: b, points: "10,20,30"}]\n',
+         ['cameras.back.lines[1].points: expected "x1,y1,x2,y2", got "10,20,30"']),
+        # a missing store id and a bad broker URL, both reported
+        ('broker: {url: "http://x"}\ncameras: {front: {lines: [{id: a, points: "0,1,2,3"}]}}',
+         ["store_id: missing; the store this agent counts for",
+          'broker.url: expected mqtt://HOST:PORT or mqtts://HOST:PORT, got "http://x"']),
+        # a misspelt top-level key
+        (AGENT + "window: 60\n", ['window: unknown setting; did you mean "window_s"?']),
+        # a window that does not divide a day
+        (AGENT + "window_s: 7\n", ["window_s: expected seconds that divide a day (10, 60, 300, 3600…), got 7"]),
+        # a camera id that is not an id
+        ('store_id: s1\nbroker: {url: "mqtt://h:1"}\ncameras: {Front: {lines: []}}',
+         ['cameras.Front: expected an id of 1–64 lowercase letters, digits or "-" as the key']),
+        # privacy k of zero
+        (AGENT + "privacy: {min_count: 0}\n", ["privacy.min_count: expected a whole number from 1 to 1000, got 0"]),
+    ],
+)
+def test_agent_file_errors(tmp_path, text, expected):
+    with pytest.raises(ConfigError) as excinfo:
+        load_config(_write(tmp_path, text))
+    assert _errors(excinfo) == expected
+
+
+def test_agent_file_loads_with_defaults(tmp_path):
+    config = load_config(_write(tmp_path, AGENT + "mascots: {anything: 1}\n"))
+    assert config.store_id == "s1" and config.window_s == 60 and config.privacy.min_count == 5
+    cam = config.camera("front")
+    assert cam.camera_id == "front" and cam.anchor == "bottom" and cam.detector.tiles is None
+    assert (cam.heatmap.cols, cam.heatmap.rows) == (16, 9)
+    assert cam.lines[0].a == (0.0, 300.0) and cam.dwell_edges_s == (10.0, 30.0, 120.0, 300.0)
+    assert dict(config.mascots) == {"anything": 1}
+
+
+def test_normalized_converted_at_load_with_frame_size(tmp_path):
+    cam = load_camera_config(_write(tmp_path, """
+        units: normalized
+        frame_size: [1000, 500]
+        lines: [{id: a, points: "0,0.5,1,0.5"}]
+        zones: [{id: z, polygon: "0,0 0.5,0 0.5,1"}]
+        detector: {tiles: "2x2"}
+    """))
+    assert cam.units == "pixels" and cam.lines[0].a == (0.0, 250.0) and cam.lines[0].b == (1000.0, 250.0)
+    assert cam.zones[0].polygon == ((0.0, 0.0), (500.0, 0.0), (500.0, 500.0))
+    assert cam.detector.tiles == (2, 2)
+
+
+def test_normalized_without_frame_size_waits_for_the_source(tmp_path):
+    cam = load_camera_config(_write(tmp_path, 'units: normalized\nlines: [{id: a, points: "0,0.5,1,0.5"}]'))
+    assert cam.is_normalized and cam.in_pixels((200, 100)).lines[0].a == (0.0, 50.0)
+
+
+def test_agent_file_as_camera_file_needs_one_camera(tmp_path):
+    path = _write(tmp_path, AGENT + '  back:\n    lines: [{id: a, points: "0,1,2,3"}]\n')
+    with pytest.raises(ConfigError, match="has 2 cameras .front, back.; choose one with --camera ID"):
+        load_camera_config(path)
+    assert load_camera_config(path, "back").lines[0].line_id == "a"
+
+
+def test_bad_yaml_names_the_line(tmp_path):
+    with pytest.raises(ConfigError, match="not valid YAML at line 3, column 1"):
+        load_camera_config(_write(tmp_path, "lines:\n  - {id: a\n"))

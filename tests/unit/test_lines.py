@@ -1,0 +1,87 @@
+"""LineCounter: table-driven paths of one person's feet, and broken tracks that re-form."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edge.detections import Detections
+from edge.events.lines import CountingLine, LineCounter
+from edge.tracks.tracks import Tracks
+
+# horizontal line y=100 from x=0 to x=200, drawn left to right: moving down the image is "in"
+LINE = CountingLine("door", (0.0, 100.0), (200.0, 100.0))
+H = 100.0  # box height: the dead band is ±10 px
+
+
+def frame(*people: tuple[int, float, float]) -> Tracks:
+    boxes = [(x - 20, y - H, x + 20, y) for _, x, y in people]
+    xyxy = np.asarray(boxes, np.float32).reshape(-1, 4)
+    return Tracks(Detections(xyxy, np.ones(len(boxes), np.float32)), np.array([p[0] for p in people], np.int64))
+
+
+def count(path: list[list[tuple[int, float, float]]]) -> list[str]:
+    counter = LineCounter(LINE)
+    events = []
+    for i, people in enumerate(path):
+        events += [e.direction for e in counter.update(frame(*people), ts=i * 0.1)]
+    return events
+
+
+@pytest.mark.parametrize(
+    "ys, expected",
+    [
+        ([50, 80, 120, 150], ["in"]),                         # walks down across the line
+        ([150, 120, 80, 50], ["out"]),                        # walks up across it
+        ([50, 95, 105, 96, 104, 97, 103, 95, 50], []),        # lingers on the line, feet jitter ±5 px
+        ([50, 95, 105, 96, 104, 120, 104, 96, 120], ["in"]),  # lingers, then goes in: counted once
+        ([50, 120, 50, 120], ["in", "out", "in"]),            # really goes back and forth
+        ([50, 105, 108, 50], []),                             # steps onto the line and back
+        ([95, 120], ["in"]),                                  # first seen in the band: starts on its side
+        ([105, 120], []),                                     # first seen in the band, already past it
+    ],
+)
+def test_one_person_crossing(ys, expected):
+    assert count([[(1, 100.0, float(y))] for y in ys]) == expected
+
+
+def test_passing_beside_the_segment_is_not_a_crossing():
+    assert count([[(1, 300.0, 50.0)], [(1, 300.0, 150.0)]]) == []  # x=300 is past B's end
+
+
+def test_track_broken_on_the_line_and_reformed_counts_once():
+    # track 1 comes from above and vanishes in the band; track 2 appears nearby below it
+    path = [[(1, 100, 50)], [(1, 100, 80)], [(1, 100, 98)], [], [], [(2, 104, 115)], [(2, 104, 140)]]
+    assert count(path) == ["in"]
+
+
+def test_track_broken_after_crossing_is_not_counted_again():
+    path = [[(1, 100, 50)], [(1, 100, 130)], [], [(2, 100, 140)], [(2, 100, 160)]]
+    assert count(path) == ["in"]
+
+
+def test_reform_too_far_away_is_another_person():
+    # track 1 vanishes above the line; track 2 appears far away (> one box height) below
+    path = [[(1, 20, 50)], [], [(2, 180, 150)], [(2, 180, 160)]]
+    assert count(path) == []
+
+
+def test_two_people_crossing_opposite_ways_at_once():
+    path = [[(1, 80, 50), (2, 120, 150)], [(1, 80, 150), (2, 120, 50)]]
+    assert sorted(count(path)) == ["in", "out"]
+
+
+def test_state_is_pruned_when_tracks_go():
+    counter = LineCounter(LINE)
+    counter.update(frame((1, 100, 50), (2, 150, 150)), ts=0.0)
+    assert counter.state_count == 2
+    counter.update(frame(), ts=10.0)
+    assert counter.state_count == 0
+
+
+def test_center_anchor_uses_the_box_centre():
+    counter = LineCounter(LINE, anchor="center")
+    # feet cross y=100 but the centre (feet − 50) stays above the line: nothing
+    events = [counter.update(frame((1, 100, y)), ts=i) for i, y in enumerate([60.0, 140.0])]
+    assert events == [[], []]
+    assert [e.direction for e in counter.update(frame((1, 100, 200.0)), ts=3)] == ["in"]
