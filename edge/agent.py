@@ -1,9 +1,11 @@
-"""The running agent: camera pipeline(s) → windows → outbox → publisher, until the end or a signal.
+"""The running agent: N camera workers → outbox → publisher, until the files end or a signal.
 
-Threads: the camera loop runs on the caller's thread (named after the camera) and the publisher
-drains the outbox on its own thread; one stop event ends both. On a file source the agent exits
-once the last window is acknowledged by the broker; on a live source it runs until stopped,
-reopening a dropped stream with backoff.
+    cam:{id}:capture ─▶ cam:{id}:pipeline ─┐
+    cam:{id}:capture ─▶ cam:{id}:pipeline ─┼─▶ outbox (SQLite) ─▶ publisher ─▶ MQTT
+                                 heartbeat ─┘ (live only)
+
+One stop event ends every thread. When every camera is a file, the agent exits once the last
+window is acknowledged by the broker; with a live camera it runs until stopped (SIGTERM).
 """
 
 from __future__ import annotations
@@ -14,31 +16,30 @@ import re
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from edge.config import CameraConfig
-from edge.delivery.broker import BrokerAddress
+from edge.camera_worker import CameraWorker
+from edge.config import CameraConfig, EdgeConfig, parse_line_arg
+from edge.delivery.broker import BrokerAddress, parse_broker_url
 from edge.delivery.mqtt import Publisher
 from edge.delivery.outbox import Outbox
 from edge.detections.yolox import YoloxDetector
-from edge.errors import SourceError
-from edge.frames.sources import VideoSource, parse_source
-from edge.pipeline import CameraPipeline
+from edge.errors import ConfigError
+from edge.frames.sources import parse_source
 from edge.protocol.messages import agent_message, window_message
-from edge.windows.aggregate import WindowAggregate
-from edge.windows.clock import iso_z, to_utc
+from edge.windows.clock import iso_z, parse_iso_z, to_utc
 
-__all__ = ["AgentSettings", "AgentResult", "run_agent", "default_agent_id", "default_state_dir", "FILE_EPOCH"]
+__all__ = ["AgentSettings", "AgentResult", "run_agent", "settings_from_config", "settings_from_args",
+           "default_agent_id", "default_state_dir", "FILE_EPOCH"]
 
 log = logging.getLogger("retail_edge.agent")
 
-# A file's timeline starts here unless --start is given: the same on every run, so a re-run after
+# A file's timeline starts here unless a start is given: the same on every run, so a re-run after
 # a crash produces the same windows (the same message ids) and replaces instead of adding.
 FILE_EPOCH = "2000-01-01T00:00:00Z"
 HEARTBEAT_S = 30.0
-RECONNECT_MAX_S = 30.0
 
 
 def default_agent_id() -> str:
@@ -55,25 +56,25 @@ def default_state_dir() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class AgentSettings:
-    """One camera's agent run.
+    """One agent: a store's cameras and where their windows go.
 
     Args:
-        source: --source text (file, URL or camera index).
+        cameras: each with its camera_id and source.
         window_s: aggregation window in seconds.
-        start: on a file, the UTC time of the video's first frame (windows follow the video).
-        outbox_path: the SQLite outbox file.
+        start: on files, the UTC time of the first frame (windows follow the video).
+        outbox_path: the SQLite outbox file (default: the state dir).
+        min_count: the small-cell rule's k.
         heartbeat_s: seconds between heartbeats.
     """
 
-    source: str
     store_id: str
-    camera_id: str
     broker: BrokerAddress
-    camera: CameraConfig
+    cameras: tuple[CameraConfig, ...]
     window_s: int = 60
     agent_id: str = field(default_factory=default_agent_id)
     start: datetime | None = None
     outbox_path: Path | None = None
+    min_count: int = 5
     heartbeat_s: float = HEARTBEAT_S
     max_frames: int | None = None
 
@@ -83,145 +84,129 @@ class AgentResult:
     frames: int
     windows: int
     pending: int  # messages still in the outbox (0 after a completed file run)
+    failed_cameras: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
-class _Health:
-    """Figures for the heartbeat (aggregates of the agent itself, nothing about people)."""
+def _broker(url: str, field_name: str, username=None, password=None, ca_file=None) -> BrokerAddress:
+    try:
+        address = parse_broker_url(url, field_name)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    return replace(address, username=username or address.username, password=password or address.password,
+                   ca_file=str(ca_file) if ca_file else None)
 
-    camera_state: str = "starting"
-    frames: int = 0
-    dropped_frames: int = 0
-    reconnects: int = 0
-    inference_ms: float = 0.0
-    fps: float = 0.0
-    _window_started: float = field(default_factory=time.monotonic)
-    _window_frames: int = 0
 
-    def tick(self, inference_ms: float) -> None:
-        self.frames += 1
-        self._window_frames += 1
-        self.inference_ms = 0.9 * self.inference_ms + 0.1 * inference_ms if self.inference_ms else inference_ms
-        elapsed = time.monotonic() - self._window_started
-        if elapsed >= 5.0:
-            self.fps = self._window_frames / elapsed
-            self._window_started, self._window_frames = time.monotonic(), 0
+def _check_window(window_s: int) -> int:
+    if window_s <= 0 or 86400 % window_s:
+        raise ConfigError(f"--window: expected seconds that divide a day (10, 60, 300, 3600…), got {window_s}")
+    return window_s
+
+
+def settings_from_config(config: EdgeConfig, broker_url: str | None = None, window_s: int | None = None,
+                         start: datetime | None = None, outbox_path: Path | None = None,
+                         agent_id: str | None = None, max_frames: int | None = None) -> AgentSettings:
+    """An agent file plus command-line overrides → AgentSettings. Raises ConfigError."""
+    b = config.broker
+    for camera in config.cameras:
+        if not camera.source:
+            raise ConfigError(f"cameras.{camera.camera_id}.source: every camera of an agent needs a source")
+        parse_source(camera.source)  # a missing file is a config error now, not a failed thread later
+    return AgentSettings(
+        store_id=config.store_id,
+        broker=_broker(broker_url or b.url, "--broker" if broker_url else "broker.url", b.username, b.password,
+                       b.ca_file),
+        cameras=config.cameras,
+        window_s=_check_window(window_s or config.window_s),
+        agent_id=agent_id or config.agent_id or default_agent_id(),
+        start=start,
+        outbox_path=outbox_path or config.outbox,
+        min_count=config.privacy.min_count,
+        max_frames=max_frames,
+    )
+
+
+def settings_from_args(source: str, store_id: str, camera_id: str, line: str, broker_url: str,
+                       window_s: int | None = None, start: datetime | None = None, outbox_path: Path | None = None,
+                       agent_id: str | None = None, max_frames: int | None = None) -> AgentSettings:
+    """The quick single-camera form (--source --store --camera --line --broker). Raises ConfigError/SourceError."""
+    parse_source(source)
+    camera = CameraConfig(lines=(parse_line_arg(line),), camera_id=camera_id, source=source)
+    return AgentSettings(store_id=store_id, broker=_broker(broker_url, "--broker"), cameras=(camera,),
+                         window_s=_check_window(window_s or 60), agent_id=agent_id or default_agent_id(),
+                         start=start, outbox_path=outbox_path, max_frames=max_frames)
 
 
 def run_agent(settings: AgentSettings, stop: threading.Event) -> AgentResult:
-    """Count and publish until the file ends (and is delivered) or `stop` is set.
+    """Count and publish until every file ends (and is delivered) or `stop` is set.
 
     Raises:
         SourceError: a file source that cannot be opened (a live one is retried instead).
         ModelError: the model is missing or corrupt.
         DeliveryError: the outbox cannot be opened.
     """
-    spec = parse_source(settings.source)
-    detector = YoloxDetector()
     outbox_path = settings.outbox_path or default_state_dir() / f"outbox-{settings.store_id}-{settings.agent_id}.db"
     outbox = Outbox(outbox_path)
     publisher = Publisher(settings.broker, outbox, settings.store_id, settings.agent_id)
-    health = _Health()
-    pipeline = CameraPipeline(settings.camera, detector, settings.window_s, settings.store_id, settings.camera_id)
-    windows_sent = 0
+    counter = {"windows": 0}
+    counter_lock = threading.Lock()
 
     def enqueue(windows) -> None:
-        nonlocal windows_sent
         for window in windows:
             outbox.put(window_message(window, settings.agent_id))
-            windows_sent += 1
-            _log_window(window)
-        if windows:
-            publisher.notify()
+        with counter_lock:
+            counter["windows"] += len(windows)
+        publisher.notify()
 
+    epoch = (settings.start or parse_iso_z(FILE_EPOCH)).timestamp()
+    # Split the cores between cameras: one onnxruntime session per camera, run in parallel.
+    threads = max(1, (os.cpu_count() or 1) // len(settings.cameras))
+    workers = [
+        CameraWorker(camera, YoloxDetector(score_threshold=camera.detector.score_threshold, threads=threads),
+                     settings.store_id, settings.window_s, enqueue, stop, epoch, settings.min_count,
+                     settings.max_frames)
+        for camera in settings.cameras
+    ]
     if len(outbox):
         log.info("%d messages from an earlier run wait in the outbox %s; sending them first", len(outbox), outbox_path)
     publisher.start()
-    heartbeat = threading.Thread(
-        target=_heartbeat_loop, args=(publisher, settings, health, outbox, stop), name="heartbeat", daemon=True
-    )
+    heartbeat = threading.Thread(target=_heartbeat_loop, args=(publisher, settings, workers, outbox, stop),
+                                 name="heartbeat", daemon=True)
     heartbeat.start()
     try:
-        if spec.is_live:
-            _run_live(settings, pipeline, health, enqueue, stop)
-        else:
-            _run_file(settings, pipeline, health, enqueue, stop)
-        if not spec.is_live and not stop.is_set():
-            log.info("video done: %d windows; waiting for the broker to acknowledge them", windows_sent)
+        for w in workers:
+            w.start()
+        while any(w.is_alive() for w in workers) and not stop.is_set():
+            time.sleep(0.2)
+        for w in workers:
+            w.join(10)
+        if not stop.is_set():
+            log.info("all sources done: %d windows; waiting for the broker to acknowledge them", counter["windows"])
             publisher.wait_drained(stop)
     finally:
         stop.set()
+        for w in workers:
+            w.join(10)
         heartbeat.join(2)
         publisher.stop()
         pending = len(outbox)
         outbox.close()
     if pending:
         log.warning("%d messages remain in the outbox %s; they are sent on the next start", pending, outbox_path)
-    return AgentResult(health.frames, windows_sent, pending)
+    failed = tuple(w.camera.camera_id for w in workers if w.error is not None)
+    return AgentResult(sum(w.health.frames for w in workers), counter["windows"], pending, failed)
 
 
-def _log_window(window: WindowAggregate) -> None:
-    log.info("window %s → %s: in %d, out %d (%d frames)", iso_z(window.start), iso_z(window.end),
-             window.in_count, window.out_count, window.frames)
-
-
-def _run_file(settings: AgentSettings, pipeline: CameraPipeline, health: _Health, enqueue, stop) -> None:
-    from edge.windows.clock import parse_iso_z
-
-    epoch = (settings.start or parse_iso_z(FILE_EPOCH)).timestamp()
-    with VideoSource(parse_source(settings.source)) as video:
-        health.camera_state = "reading"
-        for frame in video.frames(settings.max_frames):
-            if stop.is_set():
-                return  # the open window is not flushed: a re-run sends it whole, same id
-            began = time.perf_counter()
-            result = pipeline.process(frame, epoch + frame.ts)
-            health.tick((time.perf_counter() - began) * 1000)
-            enqueue(result.windows)
-        health.camera_state = "ended"
-    enqueue(pipeline.finish())
-
-
-def _run_live(settings: AgentSettings, pipeline: CameraPipeline, health: _Health, enqueue, stop) -> None:
-    """Wall-clock windows; a dropped or unreachable stream is reopened with exponential backoff."""
-    backoff = 1.0
-    while not stop.is_set():
-        try:
-            video = VideoSource(parse_source(settings.source))
-        except SourceError as e:
-            health.camera_state = "unreachable"
-            log.warning("%s; retrying in %.0f s", e, backoff)
-            enqueue(pipeline.aggregator.close(time.time()))  # windows keep closing while it is down
-            stop.wait(backoff)
-            backoff = min(backoff * 2, RECONNECT_MAX_S)
-            continue
-        health.camera_state = "streaming"
-        backoff = 1.0
-        with video:
-            for frame in video.frames():
-                if stop.is_set():
-                    break
-                began = time.perf_counter()
-                result = pipeline.process(frame, frame.ts)
-                health.tick((time.perf_counter() - began) * 1000)
-                enqueue(result.windows)
-        if not stop.is_set():
-            health.camera_state = "reconnecting"
-            health.reconnects += 1
-            log.warning("camera %s stopped delivering frames; reconnecting", settings.camera_id)
-    enqueue(pipeline.finish())
-
-
-def _heartbeat_loop(publisher: Publisher, settings: AgentSettings, health: _Health, outbox: Outbox, stop) -> None:
+def _heartbeat_loop(publisher: Publisher, settings: AgentSettings, workers: list[CameraWorker],
+                    outbox: Outbox, stop: threading.Event) -> None:
     while not stop.wait(settings.heartbeat_s):
-        payload = {
+        document = {
             "schema_version": 1, "kind": "heartbeat", "store_id": settings.store_id,
             "agent_id": settings.agent_id, "at": iso_z(to_utc(time.time())),
             "cameras": [{
-                "camera_id": settings.camera_id, "state": health.camera_state,
-                "fps": round(health.fps, 2), "inference_ms": round(health.inference_ms, 2),
-                "dropped_frames": health.dropped_frames, "reconnects": health.reconnects,
-            }],
+                "camera_id": w.camera.camera_id, "state": w.health.state,
+                "fps": round(w.health.fps, 2), "inference_ms": round(w.health.inference_ms, 2),
+                "dropped_frames": w.health.dropped_frames, "reconnects": w.health.reconnects,
+            } for w in workers],
             "backlog_pending": len(outbox), "backlog_dropped": outbox.dropped,
         }
-        publisher.publish_live(agent_message("heartbeat", settings.store_id, settings.agent_id, payload))
+        publisher.publish_live(agent_message("heartbeat", settings.store_id, settings.agent_id, document))

@@ -106,22 +106,16 @@ def _id_arg(field_name: str):
 
 
 def run_agent_command(args: argparse.Namespace) -> int:
-    """retail-edge run --source clip.mp4 --store s1 --camera door --broker mqtt://127.0.0.1:1883 --line 0,300,768,300"""
+    """retail-edge run --config /etc/retail-edge/edge.yaml
+    retail-edge run --source clip.mp4 --store s1 --camera door --broker mqtt://127.0.0.1:1883 --line 0,300,768,300"""
     import signal
     import threading
 
-    from edge.agent import AgentSettings, default_agent_id, run_agent
-    from edge.config import CameraConfig, parse_line_arg
-    from edge.delivery.broker import parse_broker_url
-    from edge.frames.sources import parse_source
+    from edge.agent import run_agent, settings_from_args, settings_from_config
+    from edge.config import load_config
     from edge.windows.clock import parse_iso_z
 
     setup_logging(args)
-    config = CameraConfig(lines=(parse_line_arg(args.line),))
-    try:
-        broker = parse_broker_url(args.broker)
-    except ValueError as e:
-        raise ConfigError(str(e)) from None
     start = None
     if args.start:
         try:
@@ -129,20 +123,22 @@ def run_agent_command(args: argparse.Namespace) -> int:
         except ValueError:
             hint = "expected an ISO 8601 time like 2026-11-11T09:00:00Z"
             raise ConfigError(f"--start: {hint}, got {args.start!r}") from None
-    if args.window <= 0 or 86400 % args.window:
-        raise ConfigError(f"--window: expected seconds that divide a day (10, 60, 300, 3600…), got {args.window}")
-    parse_source(args.source)
-    settings = AgentSettings(
-        source=args.source, store_id=args.store, camera_id=args.camera, broker=broker, camera=config,
-        window_s=args.window, agent_id=args.agent_id or default_agent_id(), start=start,
-        outbox_path=args.outbox, max_frames=args.max_frames,
-    )
+    overrides = dict(broker_url=args.broker, window_s=args.window, start=start, outbox_path=args.outbox,
+                     agent_id=args.agent_id, max_frames=args.max_frames)
+    if args.config:
+        settings = settings_from_config(load_config(args.config), **overrides)
+    else:
+        missing = [f"--{n}" for n in ("source", "store", "camera", "broker", "line") if getattr(args, n) is None]
+        if missing:
+            raise ConfigError(f"give --config FILE, or all of --source --store --camera --broker --line "
+                              f"(missing {' '.join(missing)})")
+        settings = settings_from_args(args.source, args.store, args.camera, args.line, **overrides)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     result = run_agent(settings, stop)
     print(json.dumps({"frames": result.frames, "windows": result.windows, "pending": result.pending}))
-    return 0
+    return 1 if result.failed_cameras else 0
 
 
 def setup_logging(args: argparse.Namespace) -> None:
@@ -188,12 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="count and publish window aggregates over MQTT",
                        description=run_agent_command.__doc__)
-    p.add_argument("--source", required=True, help="video file, rtsp:// or http:// URL, or camera index")
-    p.add_argument("--store", required=True, type=_id_arg("store"), help="store id ([a-z0-9-], 1–64)")
-    p.add_argument("--camera", required=True, type=_id_arg("camera"), help="camera id ([a-z0-9-], 1–64)")
-    p.add_argument("--broker", required=True, help="mqtt://HOST:PORT or mqtts://HOST:PORT")
-    p.add_argument("--line", required=True, help="counting line X1,Y1,X2,Y2 in pixels")
-    p.add_argument("--window", type=int, default=60, help="aggregation window in seconds (default 60)")
+    p.add_argument("--config", type=Path, help="agent YAML file: store, broker, cameras (docs/CONFIG.md)")
+    p.add_argument("--source", help="video file, rtsp:// or http:// URL, or camera index")
+    p.add_argument("--store", type=_id_arg("store"), help="store id ([a-z0-9-], 1–64)")
+    p.add_argument("--camera", type=_id_arg("camera"), help="camera id ([a-z0-9-], 1–64)")
+    p.add_argument("--broker", help="mqtt://HOST:PORT or mqtts://HOST:PORT (overrides the config's)")
+    p.add_argument("--line", help="counting line X1,Y1,X2,Y2 in pixels")
+    p.add_argument("--window", type=int, default=None, help="aggregation window in seconds (default 60)")
     p.add_argument("--start", help="file sources: UTC time of the first frame (default 2000-01-01T00:00:00Z)")
     p.add_argument("--agent-id", type=_id_arg("agent-id"), help="this agent's id (default: host name)")
     p.add_argument("--outbox", type=Path, help="outbox file (default ~/.local/state/retail-edge/outbox-…db)")

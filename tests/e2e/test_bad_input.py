@@ -18,7 +18,10 @@ VIDEO = str(SAMPLE_VIDEO)
         (["count", "--source", VIDEO, "--line", "nonsense"], '--line: expected "X1,Y1,X2,Y2"'),
         (["count", "--source", VIDEO, "--line", "1,2,3"], '--line: expected "X1,Y1,X2,Y2"'),
         (["count", "--source", VIDEO, "--line", "5,5,5,5"], "--line: the two end points are the same"),
-        (["count", "--source", VIDEO], "the following arguments are required: --line"),
+        (["count", "--source", VIDEO], "one of the arguments --line --config is required"),
+        (["count", "--source", VIDEO, "--config", "/nonexistent.yaml"], "/nonexistent.yaml"),
+        (["run", "--source", VIDEO, "--store", "s1"], "give --config FILE, or all of --source --store"),
+        (["run", "--config", "/nonexistent.yaml"], "/nonexistent.yaml"),
         (["count", "--source", __file__, "--line", "0,1,2,3"], "cannot open video source"),   # not a video
         (["count", "--source", f"rtsp://127.0.0.1:{free_port()}/none", "--line", "0,1,2,3"],
          "cannot open video source rtsp://127.0.0.1"),                                        # nothing listens
