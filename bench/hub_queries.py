@@ -6,8 +6,8 @@
 1. Generate: 5 stores × 4 cameras, one window a minute for --days days, straight into SQLite.
    Every window goes through the hub's own rollup code (hub/store/figures.py figures_of → merge →
    hub/store/rollups.py write_bucket), and the raw rows are the writer's own row builders; the
-   last --raw-days days of raw windows are kept (365: nothing pruned, the worst case; the hub's
-   default retention keeps 90).
+   last --raw-days days of raw windows are kept (default 90: what a hub with the default
+   retention holds; --raw-days 365 keeps the whole year raw).
 2. Serve: the real web app (hub/web/app.py) on a free port, its clock pinned to the last
    generated hour, so "today" is the newest full day.
 3. Measure: each round requests what the store page and the chain page request (dashboard,
@@ -136,8 +136,9 @@ def generate(db_path: Path, days: int, raw_days: int, end: datetime, seed: int =
             for camera_id in cameras:
                 conn.execute("INSERT OR REPLACE INTO cameras VALUES (?, ?, ?, ?, ?, ?, ?)",
                              [store_id, camera_id, f"{store_id}-box", 60.0, iso_z(start), iso_z(end), iso_z(end)])
-            beat = {"cameras": [{"camera_id": c, "state": "running", "fps": 10.0, "inference_ms": 40.0,
-                                 "dropped_frames": 0, "reconnects": 0} for c in cameras], "outbox_pending": 0}
+            beat = {"cameras": [{"camera_id": c, "state": "streaming", "fps": 10.0, "inference_ms": 40.0,
+                                 "dropped_frames": 0, "reconnects": 0} for c in cameras],
+                    "backlog_pending": 0, "backlog_dropped": 0}
             conn.execute("INSERT OR REPLACE INTO agents VALUES (?, ?, 'online', ?, ?, ?)",
                          [store_id, f"{store_id}-box", iso_z(start), iso_z(end), json.dumps(beat)])
         print(f"  {store_id}: done after {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
@@ -194,7 +195,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", type=Path, default=Path("/tmp/hub-bench.db"))
     ap.add_argument("--days", type=int, default=365)
-    ap.add_argument("--raw-days", type=int, default=365, help="days of raw windows kept (the newest)")
+    ap.add_argument("--raw-days", type=int, default=90, help="days of raw windows kept (the newest; default 90)")
     ap.add_argument("--rounds", type=int, default=40)
     ap.add_argument("--reuse", action="store_true", help="measure the database already at --db")
     ap.add_argument("--markdown", type=Path, help="append the results to this file")

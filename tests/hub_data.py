@@ -57,10 +57,12 @@ def write(db, rows, received_at: datetime | None = None):
     return write_batch(db, rows, received_at or datetime.now(UTC))
 
 
-def heartbeat(store_id: str, agent_id: str, cameras: list[dict], outbox_pending: int = 0) -> StatusRow:
+def heartbeat(store_id: str, agent_id: str, cameras: list[dict], backlog_pending: int = 0) -> StatusRow:
+    """A heartbeat-v1 payload (edge/protocol/schema/heartbeat-v1.json)."""
     return StatusRow("heartbeat", store_id, agent_id,
-                     {"schema_version": 1, "store_id": store_id, "agent_id": agent_id, "cameras": cameras,
-                      "outbox_pending": outbox_pending})
+                     {"schema_version": 1, "kind": "heartbeat", "store_id": store_id, "agent_id": agent_id,
+                      "at": "2026-11-11T00:00:00Z", "cameras": cameras, "backlog_pending": backlog_pending,
+                      "backlog_dropped": 0})
 
 
 def status(store_id: str, agent_id: str, state: str) -> StatusRow:
@@ -110,10 +112,10 @@ def seed_demo(db, now: datetime, store_id: str = "berlin-mitte", tz: str = "Euro
         write(db, rows, received_at=now)
     write(db, [status(store_id, "box-1", "online"),
                heartbeat(store_id, "box-1", [
-                   {"camera_id": "entrance", "state": "running", "fps": 12.4, "inference_ms": 41.0,
+                   {"camera_id": "entrance", "state": "streaming", "fps": 12.4, "inference_ms": 41.0,
                     "dropped_frames": 3, "reconnects": 0},
-                   {"camera_id": "floor", "state": "running", "fps": 9.8, "inference_ms": 55.5,
-                    "dropped_frames": 12, "reconnects": 1}], outbox_pending=0)], received_at=now)
+                   {"camera_id": "floor", "state": "streaming", "fps": 9.8, "inference_ms": 55.5,
+                    "dropped_frames": 12, "reconnects": 1}], backlog_pending=0)], received_at=now)
     db["alerts"].insert({"message_id": f"alert-{store_id}", "store_id": store_id, "camera_id": "floor",
                          "kind": "mascot-missing", "mascot_id": "bear",
                          "message": "Mascot 'bear' not seen for 30 minutes",

@@ -6,8 +6,9 @@
                     arrived within max(3 windows, CAMERA_STALE_S) when there is no heartbeat
            offline  otherwise; `state` keeps what the heartbeat said (e.g. "reconnecting")
 
-Heartbeat: {"cameras": [{"camera_id", "state", "fps", "inference_ms", "dropped_frames",
-"reconnects"}], "outbox_pending": n, ...}; fields that are missing are shown as null.
+Heartbeat (edge/protocol/schema/heartbeat-v1.json): {"cameras": [{"camera_id", "state", "fps",
+"inference_ms", "dropped_frames", "reconnects"}], "backlog_pending": n, "backlog_dropped": n}
+(an older "outbox_pending" is read too); fields that are missing are shown as null.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ __all__ = ["health_of", "AGENT_STALE_S", "CAMERA_STALE_S"]
 
 AGENT_STALE_S = 120    # heartbeats come every few seconds; two minutes of silence is an outage
 CAMERA_STALE_S = 180   # without a heartbeat, three minutes without a window
-_RUNNING = {"running", "ok", "online", "streaming", "live"}
+_RUNNING = {"streaming", "reading", "running"}  # heartbeat-v1 states of a camera that is being counted
 
 
 def _age_s(stamp: str | None, now: datetime) -> float | None:
@@ -52,7 +53,9 @@ def health_of(db: sqlite_utils.Database, store_id: str, now: datetime) -> dict:
         agents.append({"agent_id": a["agent_id"], "status": "online" if is_online else "offline",
                        "state": a["state"], "since": a["since"], "last_seen": a["last_seen"],
                        "seen_s_ago": None if age is None else round(age),
-                       "outbox_pending": _number(a["heartbeat"].get("outbox_pending")), "cameras": len(cams)})
+                       "outbox_pending": _number(a["heartbeat"].get("backlog_pending",
+                                                                    a["heartbeat"].get("outbox_pending"))),
+                       "outbox_dropped": _number(a["heartbeat"].get("backlog_dropped")), "cameras": len(cams)})
     cameras = []
     catalogue = {c["camera_id"]: c for c in queries.camera_rows(db, store_id)}
     for camera_id in sorted(set(catalogue) | set(beats)):
