@@ -54,7 +54,9 @@ step() { printf '\n== %s\n' "$*"; }
 # Run a command, or with --dry-run only show it.
 run() {
   if [ "$DRY_RUN" = 1 ]; then
-    printf '+ %s\n' "$*"
+    printf '+'
+    printf ' %q' "$@"
+    printf '\n'
   else
     "$@"
   fi
