@@ -19,7 +19,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-UNITS = {"retail-edge.service": "retail-edge", "retail-hub.service": "retail-hub"}
+UNITS = {"retail-edge.service": "retail-edge", "retail-hub.service": "retail-hub",
+         "retail-hub-worker@.service": "retail-hub"}
 
 
 def read_unit(name: str) -> configparser.ConfigParser:
@@ -75,6 +76,13 @@ def test_hub_unit_takes_its_secrets_from_the_env_file_not_the_unit():
     env = dict(line.split("=", 1) for line in (DEPLOY / "examples" / "hub.env").read_text().splitlines()
                if line and not line.startswith("#"))
     assert set(re.findall(r"\$\{(\w+)\}", service["ExecStart"])) <= set(env)
+
+
+def test_hub_worker_template_joins_the_group_under_a_stable_client_id():
+    argv = shlex.split(read_unit("retail-hub-worker@.service")["Service"]["ExecStart"])
+    assert argv[argv.index("--group") + 1] == "hubs"
+    assert argv[argv.index("--client-id") + 1] == "hub-%i"  # the instance name is the session
+    assert "--http" not in argv  # ingest only; the dashboard is retail-hub.service's
 
 
 # --- docker compose -------------------------------------------------------------------------------
