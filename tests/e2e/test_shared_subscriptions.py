@@ -24,11 +24,11 @@ from datetime import UTC, datetime, timedelta
 
 import paho.mqtt.client as mqtt
 import pytest
-from helpers import Mosquitto, cli, spawn, stop_process
 from paho.mqtt.enums import CallbackAPIVersion
 
 from edge.protocol.messages import Message, window_message
 from edge.windows.aggregate import LineTotals, WindowAggregate
+from helpers import Mosquitto, cli, spawn, stop_process
 
 pytestmark = pytest.mark.e2e
 
