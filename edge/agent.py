@@ -29,6 +29,8 @@ from edge.detections.yolox import YoloxDetector
 from edge.errors import ConfigError
 from edge.frames.sources import parse_source
 from edge.protocol.messages import agent_message, window_message
+from edge.protocol.topics import subscription
+from edge.remote_config import RemoteConfig, parse_remote_config
 from edge.windows.clock import iso_z, parse_iso_z, to_utc
 
 __all__ = ["AgentSettings", "AgentResult", "run_agent", "settings_from_config", "settings_from_args",
@@ -146,7 +148,10 @@ def run_agent(settings: AgentSettings, stop: threading.Event) -> AgentResult:
     """
     outbox_path = settings.outbox_path or default_state_dir() / f"outbox-{settings.store_id}-{settings.agent_id}.db"
     outbox = Outbox(outbox_path)
-    publisher = Publisher(settings.broker, outbox, settings.store_id, settings.agent_id)
+    remote = _RemoteConfigHandler(settings, outbox)
+    publisher = Publisher(settings.broker, outbox, settings.store_id, settings.agent_id,
+                          on_message=remote.on_message, subscriptions=(subscription("config", settings.store_id),))
+    remote.publisher = publisher
     counter = {"windows": 0}
     counter_lock = threading.Lock()
 
@@ -166,6 +171,7 @@ def run_agent(settings: AgentSettings, stop: threading.Event) -> AgentResult:
                      settings.max_frames)
         for camera in settings.cameras
     ]
+    remote.workers = {w.camera.camera_id: w for w in workers}
     if len(outbox):
         log.info("%d messages from an earlier run wait in the outbox %s; sending them first", len(outbox), outbox_path)
     publisher.start()
@@ -194,6 +200,39 @@ def run_agent(settings: AgentSettings, stop: threading.Event) -> AgentResult:
         log.warning("%d messages remain in the outbox %s; they are sent on the next start", pending, outbox_path)
     failed = tuple(w.camera.camera_id for w in workers if w.error is not None)
     return AgentResult(sum(w.health.frames for w in workers), counter["windows"], pending, failed)
+
+
+class _RemoteConfigHandler:
+    """Config messages (paho's thread) → validated → the camera switches at its next window."""
+
+    def __init__(self, settings: AgentSettings, outbox: Outbox) -> None:
+        self.settings, self.outbox = settings, outbox
+        self.workers: dict[str, CameraWorker] = {}
+        self.publisher: Publisher | None = None
+        self._applied: dict[str, str] = {}  # camera_id → sha256 of the configuration in force
+
+    def on_message(self, topic: str, payload: bytes) -> None:
+        current = {cid: w.camera for cid, w in self.workers.items()}
+        result = parse_remote_config(topic, payload, self.settings.store_id, current)
+        if result is None or self._applied.get(result.camera_id) == result.sha256:
+            return  # not ours, or the retained copy of what is already in force
+        if result.config is None:
+            log.error("camera %s: remote configuration rejected, the current one stays: %s",
+                      result.camera_id, "; ".join(result.errors))
+            self._report(result, "rejected")
+            return
+        self.workers[result.camera_id].request_config(result.config, lambda: self._report(result, "applied"))
+
+    def _report(self, result: RemoteConfig, state: str) -> None:
+        if state == "applied":
+            self._applied[result.camera_id] = result.sha256
+        document = {"schema_version": 1, "kind": "config-status", "store_id": self.settings.store_id,
+                    "camera_id": result.camera_id, "agent_id": self.settings.agent_id, "state": state,
+                    "config_sha256": result.sha256, "errors": list(result.errors),
+                    "at": iso_z(to_utc(time.time()))}
+        self.outbox.put(agent_message("config-status", self.settings.store_id, result.camera_id, document))
+        if self.publisher is not None:
+            self.publisher.notify()
 
 
 def _heartbeat_loop(publisher: Publisher, settings: AgentSettings, workers: list[CameraWorker],

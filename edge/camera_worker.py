@@ -57,7 +57,10 @@ class CameraWorker:
         self.camera = camera
         self.spec = parse_source(camera.source or "")
         self.store_id = store_id
+        self._detector, self._window_s, self._min_count = detector, window_s, min_count
         self.pipeline = CameraPipeline(camera, detector, window_s, store_id, camera.camera_id, min_count=min_count)
+        self._pending: tuple[CameraConfig, Callable[[], None]] | None = None
+        self._pending_lock = threading.Lock()
         self.health = CameraHealth()
         self._on_windows = on_windows
         self._stop = stop
@@ -65,6 +68,30 @@ class CameraWorker:
         self._max_frames = max_frames
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._run_safely, name=f"cam:{camera.camera_id}:pipeline", daemon=True)
+
+    def request_config(self, config: CameraConfig, on_applied: Callable[[], None]) -> None:
+        """Switch to `config` at the next window boundary (called from any thread)."""
+        with self._pending_lock:
+            self._pending = (config, on_applied)
+
+    def _apply_pending(self, ts: float) -> None:
+        """On the camera thread, before a frame: switch once the open window has ended."""
+        with self._pending_lock:
+            pending = self._pending
+            open_start = self.pipeline.aggregator.open_start_ts
+            if pending is None or (open_start is not None and ts < open_start + self._window_s):
+                return
+            self._pending = None
+        config, on_applied = pending
+        self._emit(self.pipeline.aggregator.close(ts))
+        tracker = self.pipeline.tracker
+        self.pipeline = CameraPipeline(config, self._detector, self._window_s, self.store_id, config.camera_id,
+                                       min_count=self._min_count)
+        self.pipeline.tracker = tracker  # people being followed stay followed across the switch
+        self.camera = config
+        log.info("camera %s: new configuration applied (%d lines, %d zones)", config.camera_id,
+                 len(config.lines), len(config.zones))
+        on_applied()
 
     @property
     def is_live(self) -> bool:
@@ -99,8 +126,10 @@ class CameraWorker:
             for frame in reader:
                 if frame is None:  # a live camera delivered nothing for a while: windows still close
                     self.health.state = reader.state
+                    self._apply_pending(time.time())
                     self._emit(self.pipeline.aggregator.close(time.time()))
                     continue
+                self._apply_pending(offset + frame.ts)
                 began = time.perf_counter()
                 result = self.pipeline.process(frame, offset + frame.ts)
                 took_ms = (time.perf_counter() - began) * 1000

@@ -29,7 +29,7 @@ from edge.events.zones import Zone
 
 __all__ = [
     "BrokerConfig", "CameraConfig", "DetectorConfig", "EdgeConfig", "HeatmapConfig", "PrivacyConfig",
-    "load_config", "load_camera_config", "parse_line_arg", "DEFAULT_MIN_COUNT",
+    "load_config", "load_camera_config", "camera_config_from_data", "parse_line_arg", "DEFAULT_MIN_COUNT",
 ]
 
 DEFAULT_MIN_COUNT = 5
@@ -161,7 +161,7 @@ def _read_yaml(path: Path) -> object:
         raise ConfigError(f"{path}: not valid YAML{where}: {getattr(e, 'problem', None) or e}") from None
 
 
-def _raise_if(errors: list[str], path: Path) -> None:
+def _raise_if(errors: list[str], path: Path | str) -> None:
     if errors:
         n = len(errors)
         raise ConfigError(f"{path}: {n} error{'s' * (n > 1)}\n" + "\n".join(f"  {e}" for e in errors))
@@ -268,12 +268,21 @@ def load_camera_config(path: str | Path, camera_id: str | None = None) -> Camera
             ids = ", ".join(c.camera_id for c in config.cameras)
             raise ConfigError(f"{path} has {len(config.cameras)} cameras ({ids}); choose one with --camera ID")
         return config.cameras[0]
+    return camera_config_from_data(data, camera_id or "local", where=str(path))
+
+
+def camera_config_from_data(data: object, camera_id: str, where: str = "camera") -> CameraConfig:
+    """A camera section already parsed (from a file, or a remote configuration message) → CameraConfig.
+
+    Raises:
+        ConfigError: `where: N errors` then one line per error, as load_config.
+    """
     errors: list[str] = []
     raw = validate(data, "cameras.<id>", errors)
-    camera = _camera(raw, camera_id or "local", "", errors)
-    if not errors and not camera.lines and not camera.zones:
-        errors.append("lines: a camera file needs at least one line or zone")
-    _raise_if(errors, path)
+    camera = _camera(raw, camera_id, "", errors) if not errors or isinstance(raw, dict) else None
+    if camera is not None and not errors and not camera.lines and not camera.zones:
+        errors.append("lines: a camera needs at least one line or zone")
+    _raise_if(errors, where)
     return camera
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
@@ -212,6 +213,31 @@ def run_stores_set_tz(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_config_push(args: argparse.Namespace) -> int:
+    """retail-hub config push --broker mqtt://127.0.0.1:1883 --store s1 --camera front --file front.yaml"""
+    from hub.remote_config import config_message, push_config
+
+    topic, payload = config_message(args.store, args.camera, args.file)
+    push_config(_broker(args.broker), topic, payload)
+    print(f"published the configuration of {args.store}/{args.camera} on {topic} (retained); "
+          f"the agent's answer: retail-hub config status --db DB --store {args.store}")
+    return 0
+
+
+def run_config_status(args: argparse.Namespace) -> int:
+    """retail-hub config status --db hub.db --store s1"""
+    from hub.store.db import open_db
+
+    db = open_db(args.db, create=False)
+    rows = db.execute("SELECT camera_id, state, at, errors FROM camera_configs WHERE store_id = ? ORDER BY camera_id",
+                      [args.store]).fetchall()
+    if not rows:
+        print(f"store {args.store}: no camera has answered a configuration yet")
+    for camera_id, state, at, errors in rows:
+        print(f"{camera_id:<20} {state:<9} {at}  {'; '.join(json.loads(errors))}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hub.reports.formats import FORMATS
 
@@ -250,6 +276,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=90, help="days of raw windows to keep (default 90)")
     p.add_argument("--dry-run", action="store_true", help="only count what would go")
     p.set_defaults(run=run_prune)
+
+    p = sub.add_parser("config", help="publish a camera's configuration to its agent; see the answers")
+    cfg = p.add_subparsers(dest="config_command", required=True, parser_class=_Parser)
+    q = cfg.add_parser("push", help="validate a camera file and publish it (retained)",
+                       description=run_config_push.__doc__)
+    q.add_argument("--broker", required=True, help="mqtt://HOST:PORT or mqtts://HOST:PORT")
+    q.add_argument("--store", required=True, help="store id")
+    q.add_argument("--camera", required=True, help="camera id")
+    q.add_argument("--file", required=True, type=Path, help="camera YAML: lines, zones, options (docs/CONFIG.md)")
+    q.set_defaults(run=run_config_push)
+    q = cfg.add_parser("status", help="each camera's last answer: applied or rejected",
+                       description=run_config_status.__doc__)
+    q.add_argument("--db", required=True, type=Path, help="hub database")
+    q.add_argument("--store", required=True, help="store id")
+    q.set_defaults(run=run_config_status)
 
     p = sub.add_parser("stores", help="list stores; set a store's time zone")
     stores = p.add_subparsers(dest="stores_command", required=True, parser_class=_Parser)

@@ -94,6 +94,11 @@ class Aggregator:
         self._frames = 0
         self._counts: dict[tuple[str, str], int] = {}
 
+    @property
+    def open_start_ts(self) -> float | None:
+        """Start (Unix seconds) of the window being filled, None before the first frame."""
+        return self._start
+
     def add(self, events: list[CrossingEvent], ts: float) -> list[WindowAggregate]:
         """Record one processed frame at ts with its events; return windows closed before ts."""
         closed = self.close(ts)

@@ -95,6 +95,19 @@ def _zone_rows(row: MetricRow) -> list[dict]:
 
 
 def _apply_status(db: sqlite_utils.Database, status: StatusRow, received: str) -> None:
+    p = status.payload
+    if status.kind == "alerts":
+        db["alerts"].insert({"message_id": p["message_id"], "store_id": status.store_id, "camera_id": p["camera_id"],
+                             "kind": p["alert"], "mascot_id": p.get("mascot_id"), "message": p["message"],
+                             "raised_at": p["raised_at"]}, pk="message_id", replace=True)
+        return
+    if status.kind == "config-status":
+        db["camera_configs"].insert({"store_id": status.store_id, "camera_id": p["camera_id"],
+                                     "agent_id": p["agent_id"], "state": p["state"],
+                                     "config_sha256": p["config_sha256"], "errors": json.dumps(p["errors"]),
+                                     "at": p["at"], "received_at": received},
+                                    pk=("store_id", "camera_id"), replace=True)
+        return
     key = (status.store_id, status.agent_id)
     existing = db.execute("SELECT state, since FROM agents WHERE store_id = ? AND agent_id = ?", key).fetchone()
     row = {"store_id": status.store_id, "agent_id": status.agent_id, "last_seen": received}
@@ -107,5 +120,5 @@ def _apply_status(db: sqlite_utils.Database, status: StatusRow, received: str) -
         if not existing or existing[0] != "online":
             row["state"], row["since"] = "online", received
     else:
-        return  # alerts and config-status: stored by their own features
+        return  # the hub's own retained configurations
     db["agents"].upsert(row, pk=("store_id", "agent_id"))

@@ -6,6 +6,7 @@
     window_zones    per zone occupancy/entries/dwell of each window
     dead_letters    every rejected message with its reason
     agents          each agent's status (online/offline, since, last seen, last heartbeat)
+    camera_configs  the last config-status of each camera: applied / rejected (with errors)
     alerts          alert messages from agents (e.g. a mascot not seen), one row per message id
     rollup_*, cameras, stores, hub_settings: see hub/store/rollups.py and hub/store/stores.py
 """
@@ -82,6 +83,11 @@ def _create_tables(db: sqlite_utils.Database) -> None:
             pk="message_id", if_not_exists=True,
         )
         db["alerts"].create_index(["store_id", "raised_at"], if_not_exists=True)
+        db["camera_configs"].create(
+            {"store_id": str, "camera_id": str, "agent_id": str, "state": str, "config_sha256": str, "errors": str,
+             "at": str, "received_at": str},
+            pk=("store_id", "camera_id"), if_not_exists=True,
+        )
         db["windows"].create_index(["store_id", "start"], if_not_exists=True)
         db["window_lines"].create_index(["store_id", "start"], if_not_exists=True)
         db["window_zones"].create_index(["store_id", "start"], if_not_exists=True)
