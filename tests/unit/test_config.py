@@ -68,7 +68,7 @@ def _errors(excinfo) -> list[str]:
         ('dwell_edges_s: [30, 10]\nzones: [{id: z, polygon: "0,0 9,0 9,9"}]',
          ["dwell_edges_s: expected 1–16 increasing positive seconds, for example [10, 30, 120, 300], got [30, 10]"]),
         # nothing to count
-        ("anchor: bottom", ["lines: a camera file needs at least one line or zone"]),
+        ("anchor: bottom", ["lines: a camera needs at least one line or zone"]),
     ],
 )
 def test_camera_file_errors(tmp_path, text, expected):
