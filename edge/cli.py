@@ -141,14 +141,25 @@ def run_agent_command(args: argparse.Namespace) -> int:
     return 1 if result.failed_cameras else 0
 
 
-def setup_logging(args: argparse.Namespace) -> None:
-    import logging
+def run_check(args: argparse.Namespace) -> int:
+    """retail-edge check --config /etc/retail-edge/edge.yaml"""
+    from edge.check import run_checks
+    from edge.config import load_config
 
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    config = load_config(args.config)
+    print(f"PASS  config         {args.config}: store {config.store_id}, {len(config.cameras)} cameras")
+    results = run_checks(config)
+    for r in results:
+        print(f"{'PASS' if r.ok else 'FAIL'}  {r.item:<14} {r.detail}")
+    failed = sum(not r.ok for r in results)
+    print(f"{len(results) + 1 - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def setup_logging(args: argparse.Namespace) -> None:
+    from edge.logs import configure_logging
+
+    configure_logging(args.log_format, debug=args.debug)
 
 
 def _add_geometry_args(p: argparse.ArgumentParser) -> None:
@@ -160,7 +171,9 @@ def _add_geometry_args(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="retail-edge", description="In-store edge agent: count people, publish aggregates.")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="logs on stderr: human-readable text (default) or JSON lines")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("count", help="count line crossings in a video or stream (no network)",
@@ -196,6 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outbox", type=Path, help="outbox file (default ~/.local/state/retail-edge/outbox-…db)")
     p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
     p.set_defaults(run=run_agent_command)
+
+    p = sub.add_parser("check", help="validate the config, open each camera, verify models and the broker login",
+                       description=run_check.__doc__)
+    p.add_argument("--config", required=True, type=Path, help="agent YAML file")
+    p.set_defaults(run=run_check)
     return parser
 
 

@@ -18,13 +18,20 @@ class _Parser(argparse.ArgumentParser):
         raise ConfigError(message)
 
 
-def _broker(text: str):
+def _broker(text: str, ca_file: Path | None = None):
+    from dataclasses import replace
+
     from edge.delivery.broker import parse_broker_url
 
     try:
-        return parse_broker_url(text)
+        address = parse_broker_url(text)
     except ValueError as e:
         raise ConfigError(str(e)) from None
+    if ca_file is not None:
+        if not ca_file.is_file():
+            raise ConfigError(f"--ca-file: no such file {str(ca_file)!r}; give the broker CA's certificate")
+        address = replace(address, ca_file=str(ca_file))
+    return address
 
 
 def _time(text: str | None, field_name: str):
@@ -47,13 +54,14 @@ def run_serve(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from edge.logs import configure_logging
+
+    configure_logging(args.log_format, debug=args.debug)
     if args.no_broker and not args.http:
         raise ConfigError("--no-broker needs --http HOST:PORT (there would be nothing to do)")
     if not args.no_broker and not args.broker:
         raise ConfigError("--broker is required (mqtt://HOST:PORT), unless --no-broker serves the dashboard only")
-    broker = None if args.no_broker else _broker(args.broker)
+    broker = None if args.no_broker else _broker(args.broker, args.ca_file)
     address = _http_address(args.http) if args.http else None
     _set_default_tz(args.db, args.tz)
     log = logging.getLogger("retail_hub")
@@ -238,11 +246,27 @@ def run_config_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_provision_store(args: argparse.Namespace) -> int:
+    """retail-hub provision-store s1 --broker-url mqtts://hub.example.com:8883 --passwd-file /etc/mosquitto/passwd
+       --ca-file /etc/mosquitto/certs/ca.crt --out ./s1"""
+    from hub.provision import provision_store
+
+    result = provision_store(args.store, args.passwd_file, args.out or Path(args.store), args.broker_url,
+                             ca_file=args.ca_file, edge_ca_path=args.edge_ca_path, overwrite=args.overwrite)
+    print(f"store {result.store_id}: broker user {result.username} added to {args.passwd_file}")
+    print(f"edge configuration: {result.config_file} (mode 0600; copy it to the store box as /etc/retail-edge/edge.yaml"
+          " and add its cameras)")
+    print("reload the broker so it reads the new password: systemctl reload mosquitto")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from hub.reports.formats import FORMATS
 
     parser = _Parser(prog="retail-hub", description="Store hub: ingest aggregates, store, report.")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="logs on stderr: human-readable text (default) or JSON lines")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("serve", help="subscribe to every store's metrics and store them", description=run_serve.__doc__)
@@ -253,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-broker", action="store_true", help="dashboard only: do not ingest (needs --http)")
     p.add_argument("--tz", help="IANA time zone of stores without their own (default UTC); kept in the database")
     p.add_argument("--k", type=int, default=5, help="dashboard figures from fewer than K people show as <K (default 5)")
+    p.add_argument("--ca-file", type=Path, help="CA certificate that signed the broker's (mqtts://)")
     p.add_argument("--client-id", default="retail-hub", help="MQTT client id: names the persistent session")
     p.add_argument("--group", help="share the load with other hub workers through $share/GROUP/… "
                                    "(give each worker its own --client-id)")
@@ -276,6 +301,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=90, help="days of raw windows to keep (default 90)")
     p.add_argument("--dry-run", action="store_true", help="only count what would go")
     p.set_defaults(run=run_prune)
+
+    p = sub.add_parser("provision-store", help="create a store's broker login and write its edge configuration",
+                       description=run_provision_store.__doc__)
+    p.add_argument("store", help="store id ([a-z0-9-], 1–64): also its broker user name")
+    p.add_argument("--broker-url", required=True, help="the broker as the store box reaches it (mqtts://HOST:8883)")
+    p.add_argument("--passwd-file", type=Path, default=Path("/etc/mosquitto/passwd"),
+                   help="Mosquitto password file (default /etc/mosquitto/passwd)")
+    p.add_argument("--ca-file", type=Path, help="the broker CA certificate, copied beside the edge configuration")
+    p.add_argument("--edge-ca-path", help="where the CA will live on the store box (default /etc/retail-edge/ca.crt "
+                                          "when --ca-file is given)")
+    p.add_argument("--out", type=Path, help="folder for edge.yaml and ca.crt (default ./STORE)")
+    p.add_argument("--overwrite", action="store_true", help="re-provision an existing store (new password)")
+    p.set_defaults(run=run_provision_store)
 
     p = sub.add_parser("config", help="publish a camera's configuration to its agent; see the answers")
     cfg = p.add_subparsers(dest="config_command", required=True, parser_class=_Parser)

@@ -116,6 +116,11 @@ class Ingestor:
         self._client.loop_start()
 
     def stop(self) -> None:
+        if self.settings.shared_group and self.is_connected:
+            # Mosquitto keeps dealing a group's messages to an offline member's session; a worker
+            # that stops cleanly leaves the group so its share goes to the others meanwhile.
+            self._client.unsubscribe(self.subscription())
+            time.sleep(0.2)  # let the UNSUBSCRIBE go out before the DISCONNECT
         self._stop.set()
         self._writer.join(10)
         self._client.disconnect()

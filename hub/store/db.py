@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import sqlite_utils
@@ -35,19 +36,37 @@ def open_db(path: str | Path, create: bool = True) -> sqlite_utils.Database:
     path = Path(path)
     if not create and not path.is_file():
         raise StoreError(f"no hub database at {path}: start `retail-hub serve --db {path}` first")
+    # Several hub workers may start at once on a new file: switching to WAL and creating the
+    # tables take write locks that SQLite refuses at once (no busy wait) when another process
+    # holds them, so a "locked" answer is retried for a while before it counts as an error.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return _open(path, create)
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise StoreError(f"cannot open hub database {path}: {e}") from e
+            time.sleep(0.05)
+        except (sqlite3.Error, OSError) as e:
+            raise StoreError(f"cannot open hub database {path}: {e}") from e
+
+
+def _open(path: Path, create: bool) -> sqlite_utils.Database:
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
     try:
-        if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         db = sqlite_utils.Database(conn)
         db.enable_wal()
         conn.execute("PRAGMA synchronous=NORMAL")
         if create:
+            conn.execute("BEGIN IMMEDIATE")  # one creator at a time; the others wait (busy timeout)
             _create_tables(db)
         elif "windows" not in db.table_names():
             raise StoreError(f"{path} is not a hub database (no windows table)")
-    except (sqlite3.Error, OSError) as e:
-        raise StoreError(f"cannot open hub database {path}: {e}") from e
+    except BaseException:
+        conn.close()
+        raise
     return db
 
 
