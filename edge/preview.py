@@ -67,7 +67,10 @@ def draw_overlay(image: np.ndarray, config: CameraConfig, tracks: Tracks,
 
 
 def _label(image: np.ndarray, text: str, org: tuple[int, int]) -> None:
-    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 3, cv2.LINE_AA)
+    """White text on a dark box (an outline drawn with a thicker stroke is offset in OpenCV 5)."""
+    (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1)
+    x, y = org
+    cv2.rectangle(image, (x - 2, y - h - 3), (x + w + 2, y + base), (0, 0, 0), -1)
     cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
 
 

@@ -50,3 +50,15 @@ def test_bad_config_exits_2_with_one_line_per_error(tmp_path):
         '  ancor: unknown setting; did you mean "anchor"?',
         '  lines[0].points: expected "x1,y1,x2,y2", got "10,20,30"',
     ]
+
+
+def test_preview_writes_only_the_snapshots_asked_for(tmp_path):
+    proc = subprocess.run(
+        [cli("retail-edge"), "preview", "--source", str(SAMPLE_VIDEO), "--config", str(CAMERA),
+         "--out-dir", str(tmp_path / "shots"), "--snapshot-every", "10", "--max-frames", "20"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["frames"] == 20
+    assert sorted(p.name for p in (tmp_path / "shots").iterdir()) == ["preview-000000.png", "preview-000010.png"]
