@@ -1,9 +1,10 @@
 """A ByteTrack-class multi-object tracker (Zhang et al., 2022), written for this project.
 
-Why our own and not a library: `supervision`/`trackers` pull in opencv-python (which breaks the
-contrib cv2 MediaPipe needs) and keep per-track state we could not bound; this is ~150 lines,
-time-based (seconds, not frames, so it behaves the same at any frame rate or detection stride),
-and tested on its own. supervision's ByteTrack is used as the peer in bench/.
+Why our own and not a library: Roboflow's `trackers` (where supervision's ByteTrack moved) declares
+opencv-python, which would overwrite the contrib cv2 MediaPipe needs, and counts time in frames;
+this is ~200 lines, time-based (seconds, not frames, so it behaves the same at any frame rate or
+detection stride), and tested on its own. `trackers`' ByteTrackTracker is the peer in
+bench/eval_counting.py. docs/ARCHITECTURE.md numbers the steps and states the trade-offs.
 """
 
 from __future__ import annotations
