@@ -30,7 +30,7 @@ def window_row(store_id: str, camera_id: str, start: datetime, *, window_s: int 
         "schema_version": 1, "kind": "window", "message_id": message_id_for(store_id, camera_id, "window", start),
         "store_id": store_id, "camera_id": camera_id, "agent_id": agent_id,
         "window": {"start": iso_z(start), "end": iso_z(end)}, "frames": frames,
-        "lines": [{"line_id": lid, "in": i, "out": o} for lid, (i, o) in (lines or {"door": (0, 0)}).items()],
+        "lines": [{"line_id": lid, "in": i, "out": o} for lid, (i, o) in (lines if lines is not None else {"door": (0, 0)}).items()],
     }
     if zones:
         payload["zones"] = [
@@ -99,7 +99,7 @@ def seed_demo(db, now: datetime, store_id: str = "berlin-mitte", tz: str = "Euro
             cells = [_floor_cell(c % 12, c // 12, busy, rng) for c in range(12 * 8)]
             counts = [rng.randint(0, 2), rng.randint(0, 3), rng.randint(0, 2), rng.randint(0, 1), 0, 0]
             rows.append(window_row(
-                store_id, "floor", moment, lines={"aisle": (rng.randint(0, 3), rng.randint(0, 3))},
+                store_id, "floor", moment, lines={},  # a floor camera counts zones, not entrances
                 zones={"checkout": {"entries": sum(counts), "current": rng.randint(0, 3), "max": 4, "mean": 1.5,
                                     "counts": counts, "median_s": 25.0},
                        "promo-table": {"entries": 1, "current": 1, "max": 2, "mean": 0.6,

@@ -59,6 +59,10 @@
     $("asof").textContent = "Updated " + new Date(doc.as_of).toLocaleTimeString() + " · " + doc.stores.length + " stores";
     $("c-total").textContent = fmt(doc.totals.in);
     $("c-stores").textContent = doc.stores.length;
+    var zones = {};
+    doc.stores.forEach(function (s) { zones[s.tz] = true; });
+    var nz = Object.keys(zones).length;
+    $("c-stores-sub").textContent = "in " + nz + " time zone" + (nz === 1 ? "" : "s");
     var online = 0, cams = 0;
     doc.stores.forEach(function (s) { online += s.cameras_online; cams += s.cameras; });
     $("c-cams").textContent = online + " / " + cams;
