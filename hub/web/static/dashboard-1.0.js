@@ -126,8 +126,12 @@
 
     var zones = $("zones"); zones.textContent = "";
     if (!doc.zones.length) zones.appendChild(h("p", { cls: "none", text: "No zones measured on this day." }));
+    var live = {};
+    doc.occupancy.zones.forEach(function (z) { live[z.camera_id + "/" + z.zone_id] = z.current; });
     doc.zones.forEach(function (z) {
-      var box = h("div", { cls: "zone" }, [h("h3", { text: z.camera_id + " / " + z.zone_id }),
+      var now = live[z.camera_id + "/" + z.zone_id];
+      var box = h("div", { cls: "zone" }, [h("h3", { text: z.camera_id + " / " + z.zone_id +
+          (now === undefined ? "" : " · now " + fmt(now) + " people") }),
         h("div", { cls: "meta", text: fmt(z.visits) + " visits · " + fmt(z.entries) + " entries · mean dwell " + fmt(z.dwell_s) +
           " s · peak " + fmt(z.occupancy_max) + " people" })]);
       var chart = h("div", { cls: "chart" }); box.appendChild(chart);
