@@ -11,6 +11,7 @@ as a gap in frames, not as a missing window.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +42,36 @@ class CameraHealth:
     fps: float = 0.0
 
 
+class DetectionStride:
+    """Which frames go through the detector: every k-th, k fixed or chosen from the load.
+
+    "auto": k is the number of camera frame intervals one detection takes (a running mean of
+    the detect time × the source's fps), rounded up, between 1 and 4. At 1 the detector sees every
+    frame; above it the tracker predicts the frames between, which costs well under a millisecond.
+    """
+
+    MAX_AUTO = 4
+
+    def __init__(self, every: int | str) -> None:
+        self.is_auto = every == "auto"
+        self.k = 1 if self.is_auto else int(every)
+        self._n = 0
+        self._detect_ms = 0.0
+
+    def should_detect(self) -> bool:
+        detect = self._n % self.k == 0
+        self._n += 1
+        return detect
+
+    def observe(self, detected: bool, took_ms: float, source_fps: float) -> None:
+        if not detected or not self.is_auto:
+            return
+        self._detect_ms = took_ms if not self._detect_ms else 0.9 * self._detect_ms + 0.1 * took_ms
+        if source_fps > 0:
+            needed = math.ceil(self._detect_ms * source_fps / 1000.0)
+            self.k = max(1, min(self.MAX_AUTO, needed))
+
+
 class CameraWorker:
     """Run one camera until its file ends or `stop` is set.
 
@@ -60,6 +91,7 @@ class CameraWorker:
         self._detector, self._window_s, self._min_count = detector, window_s, min_count
         self.pipeline = CameraPipeline(camera, detector, window_s, store_id, camera.camera_id, min_count=min_count)
         self._pending: tuple[CameraConfig, Callable[[], None]] | None = None
+        self._stride = DetectionStride(camera.detector.every)
         self._pending_lock = threading.Lock()
         self.health = CameraHealth()
         self._on_windows = on_windows
@@ -130,9 +162,11 @@ class CameraWorker:
                     self._emit(self.pipeline.aggregator.close(time.time()))
                     continue
                 self._apply_pending(offset + frame.ts)
+                detect = self._stride.should_detect()
                 began = time.perf_counter()
-                result = self.pipeline.process(frame, offset + frame.ts)
+                result = self.pipeline.process(frame, offset + frame.ts, detect=detect)
                 took_ms = (time.perf_counter() - began) * 1000
+                self._stride.observe(detect, took_ms, reader.fps)
                 self._emit(list(result.windows))
                 h = self.health
                 h.frames += 1

@@ -41,11 +41,13 @@ class DetectorConfig:
         tiles: (cols, rows) of overlapping tiles run besides the full frame, or None (full frame only).
         tile_overlap: overlap of neighbouring tiles, fraction of a tile (0–0.5).
         score_threshold: lowest detection score kept (0–1).
+        every: detect on every k-th frame (1 = all), or "auto" (chosen from the load).
     """
 
     tiles: tuple[int, int] | None = None
     tile_overlap: float = 0.2
     score_threshold: float = 0.1
+    every: int | str = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,6 +147,14 @@ def _tiles(v: object) -> tuple[int, int] | None:
     return int(m.group(1)), int(m.group(2))
 
 
+def _every(v: object) -> int | str:
+    if v == "auto":
+        return "auto"
+    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 10:
+        raise _Invalid('expected "auto" or a whole number of frames from 1 to 10')
+    return v
+
+
 def _edges(v: object) -> tuple[float, ...]:
     ok = isinstance(v, list) and 1 <= len(v) <= 16 and all(
         not isinstance(x, bool) and isinstance(x, int | float) and x > 0 for x in v)
@@ -237,6 +245,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(f"{_C}.detector.score_threshold", "number", 0.1,
             "lowest detection score passed to the tracker (which uses low ones only to extend tracks)",
             parse=_float_between(0.01, 0.9)),
+    Setting(f"{_C}.detector.every", '"auto" | integer', 1,
+            "run the detector on every k-th frame, the tracker predicts the frames between (1: every frame); "
+            "\"auto\" raises k up to 4 while inference is slower than the camera's frame rate",
+            parse=_every),
     Setting(f"{_C}.heatmap", "section", {}, "occupancy heatmap grid", kind="section"),
     Setting(f"{_C}.heatmap.cols", "integer", 16, "grid columns", parse=_int_between(1, 64)),
     Setting(f"{_C}.heatmap.rows", "integer", 9, "grid rows", parse=_int_between(1, 64)),

@@ -85,13 +85,19 @@ class CameraPipeline:
         parts: list[WindowPart] = [p for p in (self.zone_monitor, self.heatmap) if p is not None]
         self.aggregator.parts = parts + self._extra_parts
 
-    def process(self, frame: Frame, ts: float) -> FrameResult:
-        """Run one frame; ts is the time the windows use (Unix seconds, UTC)."""
+    def process(self, frame: Frame, ts: float, detect: bool = True) -> FrameResult:
+        """Run one frame; ts is the time the windows use (Unix seconds, UTC).
+
+        detect=False skips the detector: the tracker moves its tracks by their motion model
+        (detection on every k-th frame, see detector.every).
+        """
         h, w = frame.image.shape[:2]
         if self.config.is_normalized:
             self._build(self.config.in_pixels((w, h)))
-        detections = self.detector.detect(frame.image)
-        tracks = self.tracker.update(detections, ts)
+        if detect:
+            tracks = self.tracker.update(self.detector.detect(frame.image), ts)
+        else:
+            tracks = self.tracker.predict(ts)
         events = [e for counter in self.line_counters for e in counter.update(tracks, ts)]
         windows = self.aggregator.add(events, ts)
         if self.zone_monitor is not None:
