@@ -28,12 +28,19 @@ extra=""; [ $want_test -eq 1 ] && extra="[test]"
 stamp=".venv/.installed$extra"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "setup: installing the project into .venv (pip install -e .$extra)"
-  .venv/bin/pip install -q --disable-pip-version-check -e ".$extra"
+  # (grep drops the warnings some pip configurations print for every missing local index entry)
+  .venv/bin/pip install -q --disable-pip-version-check -e ".$extra" 2>&1 | { grep -v '^WARNING: Location' || true; }
+  if [ $want_test -eq 1 ]; then
+    # bench peer (issue 3): Roboflow `trackers` declares opencv-python, which would overwrite the
+    # contrib cv2 MediaPipe needs; its real needs (numpy, scipy, supervision…) are already here.
+    .venv/bin/pip install -q --disable-pip-version-check --no-deps "trackers==2.6.1" 2>&1 | { grep -v '^WARNING: Location' || true; }
+  fi
   # MediaPipe needs opencv-contrib-python; anything that pulled opencv-python (which also writes
   # cv2) would break it: remove it and restore the contrib wheel's files.
   if .venv/bin/pip show -q opencv-python >/dev/null 2>&1; then
     .venv/bin/pip uninstall -q -y opencv-python
-    .venv/bin/pip install -q --force-reinstall --no-deps "$(.venv/bin/pip freeze | grep -i '^opencv-contrib-python==')"
+    .venv/bin/pip install -q --force-reinstall --no-deps "$(.venv/bin/pip freeze | grep -i '^opencv-contrib-python==')" \
+      2>&1 | { grep -v '^WARNING: Location' || true; }
   fi
   touch "$stamp"
 fi
