@@ -77,6 +77,7 @@ CREATE TABLE IF NOT EXISTS rollup_mascots (
   mascot_id TEXT NOT NULL, windows INTEGER NOT NULL, samples INTEGER NOT NULL, visible_samples REAL NOT NULL,
   engagements INTEGER NOT NULL, dwell_median_x_engagements REAL NOT NULL,
   PRIMARY KEY (store_id, grain, bucket, camera_id, mascot_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS windows_store_camera_start ON windows (store_id, camera_id, start);
 CREATE TABLE IF NOT EXISTS cameras (
   store_id TEXT NOT NULL, camera_id TEXT NOT NULL, agent_id TEXT, window_s REAL,
   first_window TEXT, last_window_end TEXT, last_received_at TEXT,
@@ -119,34 +120,51 @@ def update_rollups(db: sqlite_utils.Database, rows: Sequence, received: str) -> 
     Args:
         rows: the MetricRow objects of the batch (store_id, camera_id, agent_id, start, end).
         received: when the batch arrived (ISO 8601 UTC), for the cameras' last-seen.
+
+    An hour whose rollup counted every window it had before this batch, and whose windows are
+    now exactly those plus the batch's, only gained new windows: their figures are added. Any
+    other hour (a window was re-sent, so it replaced one) is summed again from its windows.
     """
     if not rows:
         return
     pruned_before = get_setting(db, "raw_pruned_before")
-    hours: set[tuple[str, str, str]] = set()
-    for row in rows:
+    hours: dict[tuple[str, str, str], dict[str, object]] = defaultdict(dict)
+    for row in rows:  # the last copy of a window in the batch is the one stored
         hour = hour_bucket(row.start)
         if pruned_before is None or hour >= pruned_before:
-            hours.add((row.store_id, row.camera_id, hour))
+            hours[(row.store_id, row.camera_id, hour)][row.message_id] = row
     _touch_cameras(db, rows, received)
     days: set[tuple[str, str, date]] = set()
     zones: dict[str, ZoneInfo] = {}
-    for store_id, camera_id, hour in sorted(hours):
-        recompute_hour(db, store_id, camera_id, hour)
+    for (store_id, camera_id, hour), batch in sorted(hours.items()):
+        _update_hour(db, store_id, camera_id, hour, list(batch.values()))
         tz = zones.setdefault(store_id, store_tz(db, store_id))
         days.add((store_id, camera_id, local_day_of(hour, tz)))
     for store_id, camera_id, day in sorted(days):
         recompute_day(db, store_id, camera_id, day, zones[store_id])
 
 
+def _update_hour(db: sqlite_utils.Database, store_id: str, camera_id: str, hour: str, batch: list) -> None:
+    end = iso_z(parse_iso_z(hour) + timedelta(hours=1))
+    (stored,) = db.execute("SELECT COUNT(*) FROM windows WHERE store_id = ? AND camera_id = ? AND start >= ? "
+                           "AND start < ?", [store_id, camera_id, hour, end]).fetchone()
+    before = read_figures(db, store_id, HOUR, hour, end, camera_id).get((hour, camera_id), Figures())
+    if stored == before.windows + len(batch):
+        write_bucket(db, store_id, camera_id, HOUR, hour, merge([before, figures_of(r.payload for r in batch)]))
+    else:
+        recompute_hour(db, store_id, camera_id, hour)
+
+
 def _touch_cameras(db: sqlite_utils.Database, rows: Sequence, received: str) -> None:
+    first: dict[tuple[str, str], object] = {}
     latest: dict[tuple[str, str], object] = {}
     for row in rows:
         key = (row.store_id, row.camera_id)
         if key not in latest or row.end > latest[key].end:
             latest[key] = row
+        if key not in first or row.start < first[key].start:
+            first[key] = row
     for (store_id, camera_id), row in latest.items():
-        first = min(iso_z(r.start) for r in rows if (r.store_id, r.camera_id) == (store_id, camera_id))
         db.execute(
             "INSERT INTO cameras (store_id, camera_id, agent_id, window_s, first_window, last_window_end, "
             "last_received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(store_id, camera_id) DO UPDATE SET "
@@ -154,8 +172,8 @@ def _touch_cameras(db: sqlite_utils.Database, rows: Sequence, received: str) -> 
             "first_window = MIN(first_window, excluded.first_window), "
             "last_window_end = MAX(last_window_end, excluded.last_window_end), "
             "last_received_at = excluded.last_received_at",
-            [store_id, camera_id, row.agent_id, (row.end - row.start).total_seconds(), first, iso_z(row.end),
-             received],
+            [store_id, camera_id, row.agent_id, (row.end - row.start).total_seconds(),
+             iso_z(first[(store_id, camera_id)].start), iso_z(row.end), received],
         )
 
 
@@ -163,8 +181,8 @@ def recompute_hour(db: sqlite_utils.Database, store_id: str, camera_id: str, hou
     """Sum one camera's windows starting in one UTC hour into its hour rollup."""
     end = iso_z(parse_iso_z(hour) + timedelta(hours=1))
     payloads = (json.loads(p) for (p,) in db.execute(
-        "SELECT payload FROM windows WHERE store_id = ? AND start >= ? AND start < ? AND camera_id = ?",
-        [store_id, hour, end, camera_id]))
+        "SELECT payload FROM windows WHERE store_id = ? AND camera_id = ? AND start >= ? AND start < ?",
+        [store_id, camera_id, hour, end]))
     write_bucket(db, store_id, camera_id, HOUR, hour, figures_of(payloads))
 
 
