@@ -26,11 +26,12 @@ def window_row(store_id: str, camera_id: str, start: datetime, *, window_s: int 
     mascots: mascot_id → {"samples", "visible_fraction", "engagements", "median_dwell_s"}.
     """
     end = start + timedelta(seconds=window_s)
+    lines = lines if lines is not None else {"door": (0, 0)}
     payload: dict = {
         "schema_version": 1, "kind": "window", "message_id": message_id_for(store_id, camera_id, "window", start),
         "store_id": store_id, "camera_id": camera_id, "agent_id": agent_id,
         "window": {"start": iso_z(start), "end": iso_z(end)}, "frames": frames,
-        "lines": [{"line_id": lid, "in": i, "out": o} for lid, (i, o) in (lines if lines is not None else {"door": (0, 0)}).items()],
+        "lines": [{"line_id": lid, "in": i, "out": o} for lid, (i, o) in lines.items()],
     }
     if zones:
         payload["zones"] = [

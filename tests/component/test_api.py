@@ -13,9 +13,9 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from helpers import cli, free_port, spawn, stop_process, wait_for_port
 from hub_data import heartbeat, seed_demo, status, window_row, write
 
+from helpers import cli, free_port, spawn, stop_process, wait_for_port
 from hub.store.db import open_db
 from hub.web.app import WebSettings, make_server
 
