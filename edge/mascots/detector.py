@@ -14,12 +14,13 @@ Steps of `MascotDetector.detect`:
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from edge.mascots.features import extract_features, view_wh
+from edge.mascots.features import extract_features, extract_features_banded, view_wh
 from edge.mascots.matching import Matches, ReferenceIndex, cluster_matches
 from edge.mascots.registry import MascotRegistry
 from edge.mascots.verify import appearance_score, plausible_quad, refine_alignment
@@ -61,14 +62,16 @@ class DetectorSettings:
         n_features: ORB features per frame; more finds smaller cards, costs ~5 ms per 1000.
         min_inliers: RANSAC inliers to consider a hypothesis at all (a 60 px card has ~8).
         min_score: appearance score to report; the guard against look-alike cards.
-        max_hypotheses: clusters tried per reference and frame; bounds the worst-case time.
+        max_hypotheses: clusters tried per reference view and frame; bounds the worst case.
+        threads: ORB and matching run in this many threads (2 on a 2-core machine; 1 = none).
     """
 
     n_features: int = 3000
     fast_threshold: int = 12
     min_inliers: int = 6
-    min_score: float = 0.42
+    min_score: float = 0.36
     max_hypotheses: int = 3
+    threads: int = 2
 
 
 class MascotDetector:
@@ -88,13 +91,30 @@ class MascotDetector:
         self.registry = registry
         self.settings = settings or DetectorSettings()
         self._index = ReferenceIndex(registry)
+        self._pool = (ThreadPoolExecutor(self.settings.threads, thread_name_prefix="mascot-detect")
+                      if self.settings.threads > 1 else None)
+
+    def close(self) -> None:
+        """Stop the worker threads (idempotent); `detect` then runs single-threaded."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __enter__(self) -> MascotDetector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def detect(self, image: np.ndarray) -> list[MascotDetection]:
         """All registered mascots in `image` (BGR or grey uint8), best score first."""
         gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         s = self.settings
-        frame = extract_features(gray, s.n_features, s.fast_threshold)
-        per_slot = self._index.match(frame)
+        if self._pool is not None and gray.shape[0] >= 400:
+            frame = extract_features_banded(gray, s.n_features, s.fast_threshold, self._pool)
+        else:
+            frame = extract_features(gray, s.n_features, s.fast_threshold)
+        per_slot = self._index.match(frame, self._pool)
         pyramid = [gray]
         for _ in range(4):
             pyramid.append(cv2.pyrDown(pyramid[-1]))
@@ -135,38 +155,35 @@ class MascotDetector:
         h, inliers = cv2.findHomography(sub.ref_xy, sub.frame_xy, cv2.RANSAC, threshold,
                                         maxIters=200, confidence=0.995)
         n_inliers = 0 if inliers is None else int(inliers.sum())
-        if h is None or n_inliers < s.min_inliers:
+        starts = []
+        if h is not None and n_inliers >= s.min_inliers:
+            # guided refinement: every match of this reference consistent with the fit
+            projected = cv2.perspectiveTransform(matches.ref_xy.reshape(-1, 1, 2), h).reshape(-1, 2)
+            close = np.linalg.norm(projected - matches.frame_xy, axis=1) < 1.5 * threshold
+            if close.sum() >= max(s.min_inliers, n_inliers):
+                # the close matches are already consistent: a least-squares refit suffices
+                h2, _ = cv2.findHomography(matches.ref_xy[close], matches.frame_xy[close], 0)
+                if h2 is not None:
+                    h, n_inliers = h2, int(close.sum())
+            starts.append(h)
+        # 1. candidate poses: the homography, and an affine fit of the same cluster, which is
+        #    steadier when a small card gives few, noisy matches
+        a, a_inl = cv2.estimateAffine2D(sub.ref_xy, sub.frame_xy,
+                                        ransacReprojThreshold=2 * threshold)
+        if a is not None and int(a_inl.sum()) >= s.min_inliers:
+            starts.append(np.vstack([a, [0.0, 0.0, 1.0]]))
+        if not starts:
             return None
-        # guided refinement: every match of this reference consistent with the fit
-        projected = cv2.perspectiveTransform(matches.ref_xy.reshape(-1, 1, 2), h).reshape(-1, 2)
-        close = np.linalg.norm(projected - matches.frame_xy, axis=1) < 1.5 * threshold
-        if close.sum() >= max(s.min_inliers, n_inliers):
-            # the close matches are already consistent: a least-squares refit suffices
-            h2, _ = cv2.findHomography(matches.ref_xy[close], matches.frame_xy[close], 0)
-            if h2 is not None:
-                h, n_inliers = h2, int(close.sum())
-        starts = [h]
-        if n_inliers < _FEW_INLIERS:
-            # a homography from < 20 matches of a small card is often rough; an affine fit of
-            # the same cluster is steadier, and ECC alignment then recovers the perspective
-            a, a_inl = cv2.estimateAffine2D(sub.ref_xy, sub.frame_xy, ransacReprojThreshold=
-                                            2 * threshold)
-            if a is not None and int(a_inl.sum()) >= s.min_inliers:
-                starts.append(np.vstack([a, [0.0, 0.0, 1.0]]))
         best = None
-        for start in starts:
-            candidates = [start]
-            if n_inliers < _FEW_INLIERS:
-                refined = refine_alignment(pyramid, start, ref.wh, ref.alignment_template)
-                if refined is not None:
-                    candidates.append(refined)
-            for hc in candidates:
-                corners = cv2.perspectiveTransform(ref.corners.reshape(-1, 1, 2), hc).reshape(4, 2)
-                if not plausible_quad(corners, frame_wh, ref.wh):
-                    continue
-                score = appearance_score(pyramid, hc, ref.wh, ref.template).score
-                if best is None or score > best[0]:
-                    best = (score, hc, corners)
+        for hc in starts:
+            best = _better(best, hc, ref, pyramid, frame_wh)
+        # 2. when the pose is uncertain (few matches) or not convincing, align the whole card
+        #    image (ECC) from the best start, or from the affine one if neither was plausible
+        if best is None or n_inliers < _FEW_INLIERS or best[0] < s.min_score:
+            start = best[1] if best is not None else starts[-1]
+            refined = refine_alignment(pyramid, start, ref.wh, ref.alignment_template)
+            if refined is not None:
+                best = _better(best, refined, ref, pyramid, frame_wh)
         if best is None or best[0] < s.min_score:
             return None
         score, h, corners = best
@@ -179,6 +196,17 @@ class MascotDetector:
             round(score, 4),
             h,
         )
+
+
+def _better(best, hc: np.ndarray, ref, pyramid: list[np.ndarray], frame_wh: tuple[int, int]):
+    """(score, homography, corners) of `hc` if plausible and better than `best`, else `best`."""
+    corners = cv2.perspectiveTransform(ref.corners.reshape(-1, 1, 2), hc).reshape(4, 2)
+    if not plausible_quad(corners, frame_wh, ref.wh):
+        return best
+    score = appearance_score(pyramid, hc, ref.wh, ref.template).score
+    if best is None or score > best[0]:
+        return (score, hc, corners)
+    return best
 
 
 def _inside(xywh: tuple[float, float, float, float], x: float, y: float) -> bool:

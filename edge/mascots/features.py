@@ -11,6 +11,7 @@ is computed for a reference.
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import cv2
@@ -19,12 +20,14 @@ import numpy as np
 __all__ = [
     "FEATURES_VERSION",
     "REFERENCE_SCALES",
+    "TEMPLATE_BLUR",
     "TEMPLATE_WH",
     "Features",
     "ReferenceFeatures",
     "VIEWS",
     "view_wh",
     "extract_features",
+    "extract_features_banded",
     "reference_features",
     "reference_template",
 ]
@@ -34,7 +37,8 @@ FEATURES_VERSION = 4
 # meet a frame's ORB pyramid for targets from ~60 px (frame level 0 vs the 100 px copy) to 500 px.
 REFERENCE_SCALES = (0.5, 0.25, 0.125)
 _REFERENCE_FEATURES_PER_SCALE = (700, 600, 300)
-TEMPLATE_WH = (48, 64)  # canonical size of the verification template, px (w, h)
+TEMPLATE_WH = (96, 128)  # canonical size of the verification template, px (w, h)
+TEMPLATE_BLUR = 1.5  # Gaussian sigma applied to template and warped patch alike, template px
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,39 @@ def extract_features(
         keypoints = _spread(keypoints, n_features, cell_px)
     keypoints, descriptors = orb.compute(gray, keypoints)
     return _features(keypoints, descriptors)
+
+
+_BAND_OVERLAP_PX = 112  # > ORB's reach at its coarsest level (patch + edge ≈ 30 px × 1.2^7 / 2)
+
+
+def extract_features_banded(
+    gray: np.ndarray, n_features: int, fast_threshold: int, pool: Executor
+) -> Features:
+    """`extract_features` on the top and bottom halves of the image in parallel.
+
+    ORB runs on one core; on a 2-core machine two overlapping bands halve the wall time. Each band
+    keeps the keypoints of its own half, so the overlap adds no duplicates.
+    """
+    h = gray.shape[0]
+    mid = h // 2
+    bands = ((0, min(h, mid + _BAND_OVERLAP_PX)), (max(0, mid - _BAND_OVERLAP_PX), h))
+    parts = list(pool.map(
+        lambda band: extract_features(gray[band[0]:band[1]], n_features // 2, fast_threshold),
+        bands,
+    ))
+    out: list[Features] = []
+    for (y0, _), part, keep_top in zip(bands, parts, (True, False), strict=True):
+        y = part.xy[:, 1] + y0
+        sel = y < mid if keep_top else y >= mid
+        xy = part.xy[sel].copy()
+        xy[:, 1] += y0
+        out.append(Features(xy, part.size[sel], part.angle[sel], part.descriptors[sel]))
+    return Features(
+        np.concatenate([p.xy for p in out]),
+        np.concatenate([p.size for p in out]),
+        np.concatenate([p.angle for p in out]),
+        np.concatenate([p.descriptors for p in out]),
+    )
 
 
 def _features(keypoints, descriptors) -> Features:
@@ -184,6 +221,6 @@ def reference_features(gray: np.ndarray) -> ReferenceFeatures:
 
 
 def reference_template(gray: np.ndarray) -> np.ndarray:
-    """The reference at `TEMPLATE_WH`, float32, blurred like a small far-away card would be."""
+    """The reference at `TEMPLATE_WH`, float32, blurred like the warped patches it is compared to."""
     small = cv2.resize(gray, TEMPLATE_WH, interpolation=cv2.INTER_AREA).astype(np.float32)
-    return cv2.GaussianBlur(small, (0, 0), 0.8)
+    return cv2.GaussianBlur(small, (0, 0), TEMPLATE_BLUR)

@@ -15,6 +15,7 @@ Steps:
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import cv2
@@ -28,6 +29,7 @@ __all__ = ["Matches", "Hypothesis", "ReferenceIndex", "cluster_matches"]
 _RATIO = 0.82  # Lowe ratio: higher keeps more true matches of small cards, and more noise
 _SAME_FEATURE_PX = 12.0  # neighbours closer than this in the same reference are one feature
 _MIN_VOTES = 6  # = DetectorSettings.min_inliers: smaller clusters cannot pass anyway
+_MAX_BINS_TRIED = 80  # bounds the time spent on frames full of weak clusters
 _LSH_PARAMS = {"algorithm": 6, "table_number": 6, "key_size": 20, "multi_probe_level": 1}
 _ANGLE_BIN_DEG = 40.0
 _LOG2_SCALE_BIN = 0.6
@@ -111,11 +113,23 @@ class ReferenceIndex:
         """(mascot index, reference index) of each reference slot."""
         return self._owners
 
-    def match(self, frame: Features) -> dict[int, Matches]:
-        """Ratio-tested matches of frame features, per reference slot."""
+    def match(self, frame: Features, pool: Executor | None = None) -> dict[int, Matches]:
+        """Ratio-tested matches of frame features, per reference slot.
+
+        With a `pool`, the search runs in two halves in parallel (OpenCV releases the GIL).
+        """
         if len(frame) < 2:
             return {}
-        nn, dist = self._index.knnSearch(frame.descriptors, 3, params={"checks": 32})
+        if pool is None or len(frame) < 200:
+            nn, dist = self._index.knnSearch(frame.descriptors, 3, params={"checks": 32})
+        else:
+            half = len(frame) // 2
+            parts = list(pool.map(
+                lambda d: self._index.knnSearch(d, 3, params={"checks": 32}),
+                (frame.descriptors[:half], frame.descriptors[half:]),
+            ))
+            nn = np.vstack([p[0] for p in parts])
+            dist = np.vstack([p[1] for p in parts])
         best = nn[:, 0]
         found = best >= 0
         dist = dist.astype(np.float64)
@@ -184,16 +198,21 @@ def cluster_matches(
     member = np.repeat(np.arange(n), len(offsets))
     _, inverse, counts = np.unique(code, return_inverse=True, return_counts=True)
     strong = np.flatnonzero(counts >= _MIN_VOTES)
-    strong = strong[np.argsort(-counts[strong], kind="stable")][: 4 * max_hypotheses]
+    strong = strong[np.argsort(-counts[strong], kind="stable")][:_MAX_BINS_TRIED]
+    order = np.argsort(inverse, kind="stable")
+    starts = np.r_[0, np.cumsum(counts)]
     chosen: list[np.ndarray] = []
-    taken: set[int] = set()
+    places: list[tuple[float, float, float]] = []  # (x, y, height) of each chosen card, px
+    # A card's matches fill many neighbouring bins. A bin is skipped when its predicted card
+    # centre falls on a card already chosen, so the hypotheses go to distinct places: a second
+    # copy of the card, or a small card beside a large one, still gets its turn.
     for b in strong:
         if len(chosen) >= max_hypotheses:
             break
-        idx = np.unique(member[inverse == b])
-        # skip a bin that is mostly the same matches as a stronger one
-        if sum(int(i) in taken for i in idx) > 0.5 * len(idx):
+        idx = np.unique(member[order[starts[b]:starts[b + 1]]])
+        x, y, hh = float(np.median(cx[idx])), float(np.median(cy[idx])), float(np.median(height[idx]))
+        if any(np.hypot(x - px, y - py) < 0.5 * max(hh, ph) for px, py, ph in places):
             continue
-        taken.update(int(i) for i in idx)
+        places.append((x, y, hh))
         chosen.append(idx)
     return chosen

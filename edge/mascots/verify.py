@@ -21,17 +21,17 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from edge.mascots.features import TEMPLATE_WH
+from edge.mascots.features import TEMPLATE_BLUR, TEMPLATE_WH
 
 __all__ = ["Appearance", "GRID", "appearance_score", "ecc_template", "plausible_quad",
            "refine_alignment"]
 
-GRID = (6, 8)  # cells across, down (8×8 px cells of the 48×64 template)
+GRID = (6, 8)  # cells across, down (16×16 px cells of the 96×128 template)
 # The character of a campaign card sits in its middle; look-alike cards share the edges (header,
 # border, ribbon, scan block), so agreement is also required there on its own.
 CENTRE = (0.18, 0.22, 0.82, 0.92)  # x0, y0, x1, y1 as fractions of the card
-_CELL_AGREES = 0.65  # NCC above which a cell counts as agreeing (chance agreement of look-alikes
-# falls faster than true agreement as this rises; 0.65 separated them best on synthetic data)
+_CELL_AGREES = 0.5  # gradient correlation above which a cell agrees (chosen on synthetic data:
+# registered cards vs look-alikes, see docs/ARCHITECTURE-mascots.md)
 _MIN_INSIDE = 0.55  # fraction of the card that must be inside the frame to be judged
 
 
@@ -113,7 +113,7 @@ def appearance_score(
         np.array([[[0, 0]], [[ref_wh[0], 0]], [[ref_wh[0], ref_wh[1]]], [[0, ref_wh[1]]]],
                  np.float32), homography).reshape(4, 2)
     height = float(np.ptp(corners[:, 1]))
-    # sample from the pyramid level where the card is ~1–2× the template, to avoid aliasing
+    # sample from the pyramid level where the card is 1.5–3× the template (less aliasing)
     level = 0
     while level + 1 < len(pyramid) and height / (2 ** (level + 1)) >= 1.5 * th:
         level += 1
@@ -123,27 +123,16 @@ def appearance_score(
     m = to_level @ homography @ to_template  # template px → level px
     patch = cv2.warpPerspective(
         image, m, (tw, th), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-        borderMode=cv2.BORDER_CONSTANT, borderValue=-1.0,
+        borderMode=cv2.BORDER_CONSTANT, borderValue=0,
     ).astype(np.float32)
     valid = cv2.warpPerspective(
         np.ones(image.shape[:2], np.uint8), m, (tw, th),
         flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderValue=0,
     ).astype(bool)
-    scale = height / th / (2**level)  # frame level px per template px
-    if scale > 1.2:  # anti-alias when the level is still larger than the template
-        patch = cv2.GaussianBlur(patch, (0, 0), 0.5 * scale)
-    patch = cv2.GaussianBlur(patch, (0, 0), 0.8)
+    patch = cv2.GaussianBlur(patch, (0, 0), TEMPLATE_BLUR)
     cols, rows = GRID
-    cw, ch = tw // cols, th // rows
-    # per-cell zero-mean normalised correlation, vectorised over (rows, ch, cols, cw) blocks
-    a = patch.reshape(rows, ch, cols, cw)
-    b = template.reshape(rows, ch, cols, cw)
-    a = a - a.mean(axis=(1, 3), keepdims=True)
-    b = b - b.mean(axis=(1, 3), keepdims=True)
-    num = (a * b).sum(axis=(1, 3))
-    denom = np.sqrt((a * a).sum(axis=(1, 3)) * (b * b).sum(axis=(1, 3)))
-    ncc = np.where(denom > 1e-6, num / np.maximum(denom, 1e-6), 0.0).astype(np.float32)
-    covered = valid.reshape(rows, ch, cols, cw).mean(axis=(1, 3))
+    ncc = _gradient_correlation(patch, template, rows, cols)
+    covered = valid.reshape(rows, th // rows, cols, tw // cols).mean(axis=(1, 3))
     ncc[covered < 0.9] = np.nan
     judged = np.isfinite(ncc)
     inside = float(judged.mean())
@@ -153,6 +142,24 @@ def appearance_score(
     vals = ncc[judged]
     return Appearance(ncc, float((vals > _CELL_AGREES).mean()),
                       float((ncc[centre] > _CELL_AGREES).mean()), float(vals.mean()), inside)
+
+
+def _gradient_correlation(patch: np.ndarray, template: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Per cell: normalised dot product of the two gradient fields (−1..1).
+
+    Gradients describe shapes (outlines, eyes, letters) and ignore flat colour, so they separate
+    a different animal drawn in the same colours better than intensity correlation does.
+    """
+    px, py = cv2.Sobel(patch, cv2.CV_32F, 1, 0), cv2.Sobel(patch, cv2.CV_32F, 0, 1)
+    tx, ty = cv2.Sobel(template, cv2.CV_32F, 1, 0), cv2.Sobel(template, cv2.CV_32F, 0, 1)
+    h, w = patch.shape
+
+    def cell_sum(a: np.ndarray) -> np.ndarray:
+        return a.reshape(rows, h // rows, cols, w // cols).sum(axis=(1, 3))
+
+    num = cell_sum(px * tx + py * ty)
+    denom = np.sqrt(cell_sum(px * px + py * py) * cell_sum(tx * tx + ty * ty))
+    return np.where(denom > 1e-6, num / np.maximum(denom, 1e-6), 0.0).astype(np.float32)
 
 
 def _centre_mask(rows: int, cols: int) -> np.ndarray:
