@@ -10,6 +10,7 @@ window is acknowledged by the broker; with a live camera it runs until stopped (
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -18,6 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from edge.camera_worker import CameraWorker
@@ -28,6 +30,7 @@ from edge.delivery.outbox import Outbox
 from edge.detections.yolox import YoloxDetector
 from edge.errors import ConfigError
 from edge.frames.sources import parse_source
+from edge.mascots.live import MascotsConfig, mascots_config
 from edge.protocol.messages import agent_message, window_message
 from edge.protocol.topics import subscription
 from edge.remote_config import RemoteConfig, parse_remote_config
@@ -79,6 +82,7 @@ class AgentSettings:
     min_count: int = 5
     heartbeat_s: float = HEARTBEAT_S
     max_frames: int | None = None
+    mascots: MascotsConfig | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,18 +128,21 @@ def settings_from_config(config: EdgeConfig, broker_url: str | None = None, wind
         outbox_path=outbox_path or config.outbox,
         min_count=config.privacy.min_count,
         max_frames=max_frames,
+        mascots=mascots_config(config.mascots),
     )
 
 
 def settings_from_args(source: str, store_id: str, camera_id: str, line: str, broker_url: str,
                        window_s: int | None = None, start: datetime | None = None, outbox_path: Path | None = None,
-                       agent_id: str | None = None, max_frames: int | None = None) -> AgentSettings:
+                       agent_id: str | None = None, max_frames: int | None = None,
+                       mascots_dir: Path | None = None) -> AgentSettings:
     """The quick single-camera form (--source --store --camera --line --broker). Raises ConfigError/SourceError."""
     parse_source(source)
     camera = CameraConfig(lines=(parse_line_arg(line),), camera_id=camera_id, source=source)
     return AgentSettings(store_id=store_id, broker=_broker(broker_url, "--broker"), cameras=(camera,),
                          window_s=_check_window(window_s or 60), agent_id=agent_id or default_agent_id(),
-                         start=start, outbox_path=outbox_path, max_frames=max_frames)
+                         start=start, outbox_path=outbox_path, max_frames=max_frames,
+                         mascots=mascots_config({"dir": str(mascots_dir)}) if mascots_dir else None)
 
 
 def run_agent(settings: AgentSettings, stop: threading.Event) -> AgentResult:
@@ -165,10 +172,13 @@ def run_agent(settings: AgentSettings, stop: threading.Event) -> AgentResult:
     epoch = (settings.start or parse_iso_z(FILE_EPOCH)).timestamp()
     # Split the cores between cameras: one onnxruntime session per camera, run in parallel.
     threads = max(1, (os.cpu_count() or 1) // len(settings.cameras))
+    alerts = _AlertSender(settings, outbox, publisher)
+    registry = _mascot_registry(settings)
     workers = [
         CameraWorker(camera, YoloxDetector(score_threshold=camera.detector.score_threshold, threads=threads),
                      settings.store_id, settings.window_s, enqueue, stop, epoch, settings.min_count,
-                     settings.max_frames)
+                     settings.max_frames, mascots=_mascot_sampler(settings, registry, camera.camera_id),
+                     on_alerts=partial(alerts.send, camera.camera_id))
         for camera in settings.cameras
     ]
     remote.workers = {w.camera.camera_id: w for w in workers}
@@ -200,6 +210,48 @@ def run_agent(settings: AgentSettings, stop: threading.Event) -> AgentResult:
         log.warning("%d messages remain in the outbox %s; they are sent on the next start", pending, outbox_path)
     failed = tuple(w.camera.camera_id for w in workers if w.error is not None)
     return AgentResult(sum(w.health.frames for w in workers), counter["windows"], pending, failed)
+
+
+def _mascot_registry(settings: AgentSettings):
+    if settings.mascots is None:
+        return None
+    from edge.mascots.registry import MascotRegistry
+
+    if not settings.mascots.directory.is_dir():
+        raise ConfigError(f"mascots: no such folder {str(settings.mascots.directory)!r}")
+    return MascotRegistry.from_directory(settings.mascots.directory)
+
+
+def _mascot_sampler(settings: AgentSettings, registry, camera_id: str):
+    if registry is None or not settings.mascots.watches(camera_id):
+        return None
+    from edge.mascots.detector import DetectorSettings, MascotDetector
+    from edge.mascots.live import MascotSampler
+
+    # one thread: the person detector has the cores; a mascot sample every second costs ~3% of one
+    detector = MascotDetector(registry, DetectorSettings(threads=1))
+    return MascotSampler(detector, registry.ids, settings.mascots, settings.min_count)
+
+
+class _AlertSender:
+    """Mascot alerts → alert messages through the outbox (they must not be lost either)."""
+
+    def __init__(self, settings: AgentSettings, outbox: Outbox, publisher: Publisher) -> None:
+        self.settings, self.outbox, self.publisher = settings, outbox, publisher
+
+    def send(self, camera_id: str, alerts: list) -> None:
+        for alert in alerts:
+            raised = iso_z(to_utc(alert.ts))
+            key = f"{self.settings.store_id}/{camera_id}/alert/{alert.mascot_id}/{raised}"
+            document = {
+                "schema_version": 1, "kind": "alert", "store_id": self.settings.store_id, "camera_id": camera_id,
+                "agent_id": self.settings.agent_id, "alert": "mascot-missing", "mascot_id": alert.mascot_id,
+                "message_id": hashlib.sha256(key.encode()).hexdigest()[:32], "raised_at": raised,
+                "message": f"{alert.mascot_id} not seen for {alert.missing_s / 60:.0f} min",
+            }
+            self.outbox.put(agent_message("alerts", self.settings.store_id, camera_id, document))
+            log.warning("camera %s: %s", camera_id, document["message"])
+        self.publisher.notify()
 
 
 class _RemoteConfigHandler:

@@ -84,12 +84,15 @@ class CameraWorker:
 
     def __init__(self, camera: CameraConfig, detector: Detector, store_id: str, window_s: int,
                  on_windows: Callable[[list[WindowAggregate]], None], stop: threading.Event,
-                 epoch_ts: float = 0.0, min_count: int = 5, max_frames: int | None = None) -> None:
+                 epoch_ts: float = 0.0, min_count: int = 5, max_frames: int | None = None,
+                 mascots=None, on_alerts: Callable[[list], None] | None = None) -> None:
         self.camera = camera
         self.spec = parse_source(camera.source or "")
         self.store_id = store_id
         self._detector, self._window_s, self._min_count = detector, window_s, min_count
-        self.pipeline = CameraPipeline(camera, detector, window_s, store_id, camera.camera_id, min_count=min_count)
+        self.mascots = mascots  # a MascotSampler (edge/mascots/live.py) or None
+        self._on_alerts = on_alerts
+        self.pipeline = self._make_pipeline(camera)
         self._pending: tuple[CameraConfig, Callable[[], None]] | None = None
         self._stride = DetectionStride(camera.detector.every)
         self._pending_lock = threading.Lock()
@@ -117,13 +120,17 @@ class CameraWorker:
         config, on_applied = pending
         self._emit(self.pipeline.aggregator.close(ts))
         tracker = self.pipeline.tracker
-        self.pipeline = CameraPipeline(config, self._detector, self._window_s, self.store_id, config.camera_id,
-                                       min_count=self._min_count)
+        self.pipeline = self._make_pipeline(config)
         self.pipeline.tracker = tracker  # people being followed stay followed across the switch
         self.camera = config
         log.info("camera %s: new configuration applied (%d lines, %d zones)", config.camera_id,
                  len(config.lines), len(config.zones))
         on_applied()
+
+    def _make_pipeline(self, camera: CameraConfig) -> CameraPipeline:
+        extra = (self.mascots,) if self.mascots is not None else ()
+        return CameraPipeline(camera, self._detector, self._window_s, self.store_id, camera.camera_id,
+                              min_count=self._min_count, extra_parts=extra)
 
     @property
     def is_live(self) -> bool:
@@ -167,6 +174,10 @@ class CameraWorker:
                 result = self.pipeline.process(frame, offset + frame.ts, detect=detect)
                 took_ms = (time.perf_counter() - began) * 1000
                 self._stride.observe(detect, took_ms, reader.fps)
+                if self.mascots is not None:
+                    alerts = self.mascots.update(frame, offset + frame.ts, result.tracks)
+                    if alerts and self._on_alerts is not None:
+                        self._on_alerts(alerts)
                 self._emit(list(result.windows))
                 h = self.health
                 h.frames += 1
@@ -181,6 +192,8 @@ class CameraWorker:
             self.health.state = "stopped" if self._stop.is_set() else reader.state
         if self._stop.is_set() and not self.is_live:
             return  # a stopped file run leaves its open window: a re-run sends it whole, same id
+        if self.mascots is not None and self.pipeline.aggregator.open_start_ts is not None:
+            self.mascots.finish(self.pipeline.aggregator.open_start_ts + self._window_s)
         self._emit(self.pipeline.finish())
 
     def _emit(self, windows: list[WindowAggregate]) -> None:

@@ -132,7 +132,8 @@ def run_agent_command(args: argparse.Namespace) -> int:
         if missing:
             raise ConfigError(f"give --config FILE, or all of --source --store --camera --broker --line "
                               f"(missing {' '.join(missing)})")
-        settings = settings_from_args(args.source, args.store, args.camera, args.line, **overrides)
+        settings = settings_from_args(args.source, args.store, args.camera, args.line, **overrides,
+                                      mascots_dir=args.mascots)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", type=int, default=None, help="aggregation window in seconds (default 60)")
     p.add_argument("--start", help="file sources: UTC time of the first frame (default 2000-01-01T00:00:00Z)")
     p.add_argument("--agent-id", type=_id_arg("agent-id"), help="this agent's id (default: host name)")
+    p.add_argument("--mascots", type=Path, help="folder of registered mascot images (quick form; else the config's)")
     p.add_argument("--outbox", type=Path, help="outbox file (default ~/.local/state/retail-edge/outbox-…db)")
     p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
     p.set_defaults(run=run_agent_command)

@@ -230,8 +230,23 @@ def _edge_config(raw: dict, path: Path, errors: list[str]) -> EdgeConfig:
         window_s=raw.get("window_s", 60),
         outbox=_resolve(path, raw.get("outbox")),
         privacy=PrivacyConfig(**raw.get("privacy", {})),
-        mascots=MappingProxyType(dict(raw.get("mascots", {}))),
+        mascots=MappingProxyType(_mascots_section(raw.get("mascots", {}), path, {c.camera_id for c in cameras},
+                                                  errors)),
     )
+
+
+def _mascots_section(section: dict, path: Path, camera_ids: set[str], errors: list[str]) -> dict:
+    """Cross-field checks of `mascots`: the folder exists (relative to the file), cameras are known."""
+    section = dict(section)
+    if section.get("dir"):
+        directory = _resolve(path, section["dir"])
+        if not directory.is_dir():
+            errors.append(f"mascots.dir: no such folder {str(directory)!r}; give the folder of reference images")
+        section["dir"] = directory
+    unknown = [c for c in section.get("cameras") or () if c not in camera_ids]
+    if unknown:
+        errors.append(f"mascots.cameras: unknown camera {unknown[0]!r}; the file has {', '.join(sorted(camera_ids))}")
+    return section
 
 
 def load_config(path: str | Path) -> EdgeConfig:

@@ -43,6 +43,12 @@ def _id(v: object) -> str:
     return v
 
 
+def _id_list(v: object) -> tuple[str, ...]:
+    if not isinstance(v, list) or not v or not all(isinstance(x, str) and ID_RE.match(x) for x in v):
+        raise _Invalid('expected a list of camera ids, for example ["front", "back"]')
+    return tuple(v)
+
+
 def _text(v: object) -> str:
     if not isinstance(v, str) or not v.strip():
         raise _Invalid("expected a non-empty string")
@@ -210,7 +216,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("privacy.min_count", "integer", 5,
             "small-cell rule: heatmap cells seen by fewer distinct people, and dwell buckets with fewer "
             "visits, are suppressed before publishing (see edge/windows/suppress.py)", parse=_int_between(1, 1000)),
-    Setting("mascots", "section", {}, "mascot recognition and AR settings (defined by edge/mascots)", kind="open"),
+    Setting("mascots", "section", {}, "registered campaign mascots, watched on sampled frames", kind="section"),
+    Setting("mascots.dir", "path", None,
+            "folder of reference images, one mascot per file (id = file stem); absent: no mascot detection",
+            parse=_optional(_text)),
+    Setting("mascots.cameras", "list of camera ids", None,
+            "the cameras that look at mascots (default: every camera)", parse=_optional(_id_list)),
+    Setting("mascots.sample_every_s", "number", 1.0,
+            "seconds between mascot detections on a camera (each costs ~30 ms on 1280×720)",
+            parse=_float_between(0.1, 60.0)),
+    Setting("mascots.min_dwell_s", "number", 5.0,
+            "a person engages when their feet stay this long in the zone in front of a mascot",
+            parse=_float_between(0.5, 600.0)),
+    Setting("mascots.zone_margin", "number", 0.5,
+            "engagement zone: the mascot's box widened by this fraction of its width on each side",
+            parse=_float_between(0.0, 5.0)),
+    Setting("mascots.missing_alert_min", "number", 10.0,
+            "alert when a registered mascot has not been seen for this many minutes",
+            parse=_float_between(0.1, 10080.0)),
     Setting("cameras", "mapping", REQUIRED, "one entry per camera, keyed by camera id", kind="map"),
     # a camera (an agent file's cameras.<id>, or the top level of a camera file)
     Setting(f"{_C}.source", "string", None,
