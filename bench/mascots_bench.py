@@ -42,7 +42,9 @@ class Tally:
     fp: int = 0
     fn: int = 0
     fp_on_distractor: int = 0
+    distractors: int = 0
     ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
     false: list[str] = field(default_factory=list)
     tp_scores: list[float] = field(default_factory=list)
@@ -53,9 +55,10 @@ class Tally:
         precision = self.tp / max(1, self.tp + self.fp)
         recall = self.tp / max(1, labelled)
         ms = np.array(self.ms)
-        return (f"| {name} | {len(ms)} | {labelled} | {self.tp} | {precision:.3f} | {recall:.3f} | "
+        return (f"| {name} | {len(ms)} | {labelled} | {self.distractors} | {self.tp} | "
+                f"{precision:.3f} | {recall:.3f} | "
                 f"{self.fp} ({self.fp_on_distractor} on distractors) | {ms.mean():.1f} | "
-                f"{np.percentile(ms, 95):.1f} |")
+                f"{np.percentile(ms, 95):.1f} | {np.mean(self.cpu_ms):.1f} |")
 
 
 def iou(a, b) -> float:
@@ -69,9 +72,11 @@ def iou(a, b) -> float:
 
 def score_image(detector: MascotDetector, image: np.ndarray, labels: list[dict],
                 distractors: list[dict], name: str, tally: Tally) -> None:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     detections = detector.detect(image)
     tally.ms.append((time.perf_counter() - t0) * 1000)
+    tally.cpu_ms.append((time.process_time() - c0) * 1000)  # all threads of this process
+    tally.distractors += len(distractors)
     used: set[int] = set()
     for d in detections:
         hit = next((i for i, lab in enumerate(labels) if i not in used
@@ -128,8 +133,13 @@ def machine() -> str:
                 break
     except OSError:
         pass
+    try:
+        load = Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        load = "?"
     return (f"{os.cpu_count()} cores (nproc), {cpu}, Python {platform.python_version()}, "
-            f"OpenCV {cv2.__version__}")
+            f"OpenCV {cv2.__version__}; 1-min load average at the start: {load} "
+            "(the machine is shared; timings grow with its load)")
 
 
 def main() -> int:
@@ -147,8 +157,9 @@ def main() -> int:
         min_score=args.min_score)
     detector = MascotDetector(registry, settings)
     detector.detect(np.zeros((720, 1280, 3), np.uint8))  # warm-up
-    header = ("| set | images | labelled cards | found | precision | recall | false detections | "
-              "ms/frame mean | ms/frame p95 |\n|---|---|---|---|---|---|---|---|---|")
+    header = ("| set | images | labelled cards | distractor cards | found | precision | recall | "
+              "false detections | wall ms/frame mean | wall ms/frame p95 | CPU ms/frame mean |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|")
     rows = [("20 labelled samples", run_samples(detector))]
     if args.synthetic:
         rows.append((f"synthetic n={args.synthetic} seed={args.seed}",
@@ -170,7 +181,9 @@ def main() -> int:
         false = "\n".join(f"- {m}" for _, t in rows for m in t.false) or "- none"
         args.write.write_text(
             f"# Mascot detector benchmark\n\nMachine: {machine()}.\n\n{cmd}\n\n"
-            f"Two registered mascots, 1280×720 frames, wall-clock per `detect` call.\n\n"
+            "Two registered mascots, 1280×720 frames. Wall ms: per `detect` call; CPU ms: the "
+            "process CPU time of that call summed over its 2 threads (what it costs the machine, "
+            "independent of other load).\n\n"
             + "\n".join(lines) + f"\n\n## Misses\n{misses}\n\n## False detections\n{false}\n"
         )
     return 0
