@@ -157,6 +157,41 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def run_mascots_detect(args: argparse.Namespace) -> int:
+    """retail-edge mascots detect --mascots media/mascots --images photos/ --json"""
+    from edge.mascots.images import detect_images
+
+    errors = 0
+    for result in detect_images(args.mascots, args.images):
+        errors += result.error is not None
+        if args.json:
+            print(json.dumps(result.to_json()), flush=True)
+        elif result.error is not None:
+            print(f"{result.image}: error: {result.error}", flush=True)
+        else:
+            found = ", ".join(f"{d.mascot_id} ({d.score:.2f})" for d in result.detections) or "no mascot"
+            print(f"{result.image}: {found}", flush=True)
+    return 0
+
+
+def run_ar(args: argparse.Namespace) -> int:
+    """retail-edge ar --source store.mp4 --mascots media/mascots --out screen.mp4"""
+    from edge.frames.sources import parse_source
+    from edge.mascots.ar import render_ar
+
+    parse_source(args.source)
+    bar = ProgressBar(sys.stderr.isatty())
+    try:
+        result = render_ar(args.source, args.mascots, args.out, detect_every=args.detect_every,
+                           max_frames=args.max_frames, on_progress=lambda n: bar.update(n, None))
+    finally:
+        bar.close()
+    print(json.dumps({"frames": result.frames, "mascots_seen": list(result.mascots_seen),
+                      "frames_with_overlay": result.frames_with_overlay, "faces_blurred": result.faces_blurred,
+                      "out": str(result.out_path)}))
+    return 0
+
+
 def setup_logging(args: argparse.Namespace) -> None:
     from edge.logs import configure_logging
 
@@ -212,6 +247,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
     p.set_defaults(run=run_agent_command)
 
+    p = sub.add_parser("mascots", help="registered campaign mascots")
+    msub = p.add_subparsers(dest="mascots_command", required=True, parser_class=_Parser)
+    q = msub.add_parser("detect", help="find registered mascots in a folder of images",
+                        description=run_mascots_detect.__doc__)
+    q.add_argument("--mascots", required=True, type=Path, help="folder of reference images, one mascot per file")
+    q.add_argument("--images", required=True, type=Path, help="folder of images to search")
+    q.add_argument("--json", action="store_true", help="one JSON object per image, per line, in file-name order")
+    q.set_defaults(run=run_mascots_detect)
+
+    p = sub.add_parser("ar", help="render the campaign AR overlay on each mascot (faces blurred)",
+                       description=run_ar.__doc__)
+    p.add_argument("--source", required=True, help="video file")
+    p.add_argument("--mascots", required=True, type=Path, help="folder of reference images")
+    p.add_argument("--out", required=True, type=Path, help="MP4 file to write")
+    p.add_argument("--detect-every", type=int, default=3, help="detect on every n-th frame, track between")
+    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.set_defaults(run=run_ar)
+
     p = sub.add_parser("check", help="validate the config, open each camera, verify models and the broker login",
                        description=run_check.__doc__)
     p.add_argument("--config", required=True, type=Path, help="agent YAML file")
@@ -232,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2 if isinstance(e, (ConfigError, SourceError)) else 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader (head, less) went away: not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

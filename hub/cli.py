@@ -356,6 +356,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2 if isinstance(e, (ConfigError, StoreError)) else 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader (head, less) went away: not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
