@@ -33,10 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from helpers import Mosquitto, cli, wait_for_port  # noqa: E402,F401
-
 from edge.protocol.messages import window_message  # noqa: E402
 from edge.windows.aggregate import LineTotals, WindowAggregate  # noqa: E402
+from helpers import Mosquitto, cli, wait_for_port  # noqa: E402,F401
 
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -7,6 +7,7 @@ import subprocess
 
 import cv2
 import pytest
+
 from helpers import CLIP_FRAMES, CLIP_LINE, SAMPLE_VIDEO, cli
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+
 from helpers import SAMPLE_VIDEO, cli, free_port
 
 pytestmark = pytest.mark.e2e

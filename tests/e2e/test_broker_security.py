@@ -25,10 +25,10 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 import yaml
-from helpers import ROOT, Mosquitto, free_port
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
+from helpers import ROOT, Mosquitto, free_port
 from hub.provision import make_ca, make_server_cert, new_password, provision_store, set_password
 
 pytestmark = pytest.mark.e2e

@@ -7,6 +7,7 @@ import subprocess
 import time
 
 import pytest
+
 from helpers import CLIP_LINE, cli, spawn, stop_process
 
 pytestmark = pytest.mark.e2e

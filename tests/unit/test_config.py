@@ -105,13 +105,14 @@ def test_agent_file_errors(tmp_path, text, expected):
 
 
 def test_agent_file_loads_with_defaults(tmp_path):
-    config = load_config(_write(tmp_path, AGENT + "mascots: {anything: 1}\n"))
+    config = load_config(_write(tmp_path, AGENT + "mascots: {sample_every_s: 2}\n"))
     assert config.store_id == "s1" and config.window_s == 60 and config.privacy.min_count == 5
     cam = config.camera("front")
     assert cam.camera_id == "front" and cam.anchor == "bottom" and cam.detector.tiles is None
     assert (cam.heatmap.cols, cam.heatmap.rows) == (16, 9)
     assert cam.lines[0].a == (0.0, 300.0) and cam.dwell_edges_s == (10.0, 30.0, 120.0, 300.0)
-    assert dict(config.mascots) == {"anything": 1}
+    assert dict(config.mascots) == {"dir": None, "cameras": None, "sample_every_s": 2.0, "min_dwell_s": 5.0,
+                                    "zone_margin": 0.5, "missing_alert_min": 10.0}
 
 
 def test_normalized_converted_at_load_with_frame_size(tmp_path):
@@ -142,3 +143,18 @@ def test_agent_file_as_camera_file_needs_one_camera(tmp_path):
 def test_bad_yaml_names_the_line(tmp_path):
     with pytest.raises(ConfigError, match="not valid YAML at line 3, column 1"):
         load_camera_config(_write(tmp_path, "lines:\n  - {id: a\n"))
+
+
+@pytest.mark.parametrize(
+    "mascots, error",
+    [
+        ("{dir: /nonexistent/mascots}", "mascots.dir: no such folder '/nonexistent/mascots'"),
+        ("{cameras: [side]}", "mascots.cameras: unknown camera 'side'; the file has front"),
+        ("{sample_every_s: 0}", "mascots.sample_every_s: expected a number from 0.1 to 60, got 0"),
+        ("{dri: x}", 'mascots.dri: unknown setting; did you mean "dir"?'),
+    ],
+)
+def test_mascots_section_errors(tmp_path, mascots, error):
+    with pytest.raises(ConfigError) as excinfo:
+        load_config(_write(tmp_path, AGENT + f"mascots: {mascots}\n"))
+    assert error in str(excinfo.value)
