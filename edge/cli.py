@@ -273,23 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in argv
-    try:
-        args = build_parser().parse_args(argv)
-        return args.run(args)
-    except RetailEdgeError as e:
-        if debug:
-            raise
-        print(f"retail-edge: {e}", file=sys.stderr)
-        return 2 if isinstance(e, (ConfigError, SourceError)) else 1
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:  # the reader (head, less) went away: not an error of ours
-        import os
+    from edge.cli_runner import run_command
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    return run_command("retail-edge", build_parser, argv, RetailEdgeError, (ConfigError, SourceError))
 
 
 if __name__ == "__main__":

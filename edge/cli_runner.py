@@ -1,0 +1,30 @@
+"""What both command lines (retail-edge, retail-hub) do around their handlers: run one, and
+turn an error into one clear line and an exit code (0 ok, 2 usage/config, 1 runtime)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+
+__all__ = ["run_command"]
+
+
+def run_command(prog: str, build_parser: Callable[[], argparse.ArgumentParser], argv: list[str] | None,
+                base_error: type[Exception], usage_errors: tuple[type[Exception], ...]) -> int:
+    """Parse argv, call `args.run(args)`; `--debug` lets the traceback through."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except base_error as e:
+        if "--debug" in argv:
+            raise
+        print(f"{prog}: {e}", file=sys.stderr)
+        return 2 if isinstance(e, usage_errors) else 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # the reader (head, less) went away: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
