@@ -26,33 +26,18 @@ import random
 import sqlite3
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from edge.events.heatmap import Heatmap
 from edge.events.zones import DwellHistogram, ZoneFigures
+from edge.mascots.live import MascotFigures
 from edge.protocol.messages import Message, agent_message, window_message
 from edge.protocol.schema import load_schema
 from edge.windows.aggregate import LineTotals, WindowAggregate
 
 STORE_ID, AGENT_ID = "store-0042", "box-1"  # a realistic id length (chains number their stores)
 CAMERAS = ("entrance", "aisle-1", "aisle-2", "till")
-
-
-@dataclass(frozen=True, slots=True)
-class MascotFigures:
-    """A mascot's window figures in the payload's shape (metrics-v1 `mascots[]`)."""
-
-    mascot_id: str
-    samples: int
-    visible_fraction: float
-    engagements: int
-    median_dwell_s: float | None
-
-    def to_payload(self) -> dict:
-        return {"mascot_id": self.mascot_id, "samples": self.samples, "visible_fraction": self.visible_fraction,
-                "engagements": self.engagements, "median_dwell_s": self.median_dwell_s}
 
 
 def make_window(camera_id: str, start: datetime, fill: str, rng: random.Random) -> WindowAggregate:
