@@ -42,8 +42,6 @@ class Scene:
     meta: dict
 
 
-# ---------- cards ----------------------------------------------------------------------------
-
 def _sunburst(rng: np.random.Generator, wh: tuple[int, int], c1, c2) -> np.ndarray:
     w, h = wh
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -199,8 +197,6 @@ def recomposed_card(rng: np.random.Generator, registered: np.ndarray) -> np.ndar
     _animal(rng, img, (x0 + 20, y0 + 10, x1 - 20, y1 - 10))
     return img
 
-
-# ---------- placing cards in scenes ----------------------------------------------------------
 
 def random_pose(rng: np.random.Generator, height_px: float) -> np.ndarray:
     """Homography card px → frame px for a card of about `height_px` at a random 3-D pose."""
@@ -378,9 +374,7 @@ def generate(n: int, seed: int = 7) -> list[Scene]:
 
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> float:
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    return iw * ih
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
 def main() -> None:
