@@ -19,6 +19,9 @@ manager, or call `close()`).
 
 from __future__ import annotations
 
+import os
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import cv2
@@ -65,9 +68,11 @@ class FaceBlurrer:
         self.min_confidence = min_confidence
         self.pad = pad
         self.tile_above_px = tile_above_px
-        self._detectors = [self._create(FULL_RANGE)]
-        if use_short_range:
-            self._detectors.append(self._create(SHORT_RANGE))
+        self._warmed_up = False
+        with _native_stderr_silenced():
+            self._detectors = [self._create(FULL_RANGE)]
+            if use_short_range:
+                self._detectors.append(self._create(SHORT_RANGE))
 
     def _create(self, name: str):
         from mediapipe.tasks.python import vision
@@ -93,8 +98,9 @@ class FaceBlurrer:
 
     def close(self) -> None:
         """Release the MediaPipe detectors (idempotent)."""
-        for detector in getattr(self, "_detectors", []):
-            detector.close()
+        with _native_stderr_silenced():
+            for detector in getattr(self, "_detectors", []):
+                detector.close()
         self._detectors = []
 
     def detect(self, image: np.ndarray) -> list[FaceBox]:
@@ -108,8 +114,10 @@ class FaceBlurrer:
             regions += [(0, half), (w - half, w)]
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         faces: list[FaceBox] = []
-        for x0, x1 in regions:
-            faces += self._detect_rgb(np.ascontiguousarray(rgb[:, x0:x1]), x0)
+        with _native_stderr_silenced(enabled=not self._warmed_up):  # LiteRT's first-inference notices
+            for x0, x1 in regions:
+                faces += self._detect_rgb(np.ascontiguousarray(rgb[:, x0:x1]), x0)
+        self._warmed_up = True
         return faces
 
     def _detect_rgb(self, rgb: np.ndarray, x_offset: int) -> list[FaceBox]:
@@ -145,6 +153,26 @@ class FaceBlurrer:
                 if not any(_covers(b, head) for b in boxes):
                     boxes.append(head)
         return boxes
+
+
+@contextmanager
+def _native_stderr_silenced(enabled: bool = True):
+    """MediaPipe's C++ runtime (LiteRT) prints INFO/WARNING lines straight to file descriptor 2
+    when a model loads, first runs and unloads; no setting turns them off. Point fd 2 at
+    /dev/null for those moments only, so the commands keep their one-line error contract."""
+    if not enabled:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _pad(xyxy: tuple[float, float, float, float], pad: float) -> tuple[float, float, float, float]:
