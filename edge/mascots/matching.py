@@ -181,17 +181,27 @@ def cluster_matches(
     cx = matches.frame_xy[:, 0] + matches.scale * (cos * d[:, 0] - sin * d[:, 1])
     cy = matches.frame_xy[:, 1] + matches.scale * (sin * d[:, 0] + cos * d[:, 1])
     log_s = np.log2(np.maximum(matches.scale, 1e-4))
-    # continuous bin coordinates; position bins scale with the predicted card height
-    fs = log_s / _LOG2_SCALE_BIN
     height = matches.scale * ref_wh[1]
-    fx = cx / (_POSITION_BIN * height)
-    fy = cy / (_POSITION_BIN * height)
+    # continuous bin coordinates of scale and angle; each match votes in its 2 nearest bins
+    fs = log_s / _LOG2_SCALE_BIN
     fa = matches.rotation_deg / _ANGLE_BIN_DEG
-    base = np.stack([np.floor(v - 0.5).astype(np.int64) for v in (fx, fy, fs, fa)], axis=1)
+    base_s = np.floor(fs - 0.5).astype(np.int64)
+    base_a = np.floor(fa - 0.5).astype(np.int64)
     n_angle = int(round(360.0 / _ANGLE_BIN_DEG))
+    # Position bins are a fixed fraction of the card height *of the scale bin*, not of each
+    # match's own scale: dividing a position by a per-match size would put matches of one card
+    # far from the image origin (x ≈ 1100 px) into bins several apart for a 15% scale spread.
     offsets = np.array(list(itertools.product((0, 1), repeat=4)), np.int64)  # (16, 4)
-    keys = base[:, None, :] + offsets[None, :, :]  # (n, 16, 4)
-    keys[..., 3] %= n_angle
+    scale_bin = base_s[:, None] + offsets[None, :, 2]  # (n, 16)
+    bin_px = _POSITION_BIN * ref_wh[1] * np.exp2((scale_bin + 0.5) * _LOG2_SCALE_BIN)
+    fx = cx[:, None] / bin_px
+    fy = cy[:, None] / bin_px
+    keys = np.stack([
+        np.floor(fx - 0.5).astype(np.int64) + offsets[None, :, 0],
+        np.floor(fy - 0.5).astype(np.int64) + offsets[None, :, 1],
+        scale_bin,
+        (base_a[:, None] + offsets[None, :, 3]) % n_angle,
+    ], axis=2)  # (n, 16, 4)
     # encode each 4-d bin as one int64 (bins are small signed numbers)
     k = keys + (1 << 14)
     code = ((k[..., 0] << 45) | (k[..., 1] << 30) | (k[..., 2] << 15) | k[..., 3]).ravel()
@@ -206,9 +216,18 @@ def cluster_matches(
     # A card's matches fill many neighbouring bins. A bin is skipped when its predicted card
     # centre falls on a card already chosen, so the hypotheses go to distinct places: a second
     # copy of the card, or a small card beside a large one, still gets its turn.
-    for b in strong:
+    # the centre of each strong bin (position and height), read from its key: cheap to test
+    first = order[starts[strong]]  # one (match, offset) entry of each bin
+    bin_key = keys.reshape(-1, 4)[first].astype(np.float64)
+    bin_height = ref_wh[1] * np.exp2((bin_key[:, 2] + 0.5) * _LOG2_SCALE_BIN)
+    bin_x = (bin_key[:, 0] + 0.5) * _POSITION_BIN * bin_height
+    bin_y = (bin_key[:, 1] + 0.5) * _POSITION_BIN * bin_height
+    for j, b in enumerate(strong):
         if len(chosen) >= max_hypotheses:
             break
+        if any(np.hypot(bin_x[j] - px, bin_y[j] - py) < 0.5 * max(bin_height[j], ph)
+               for px, py, ph in places):
+            continue
         idx = np.unique(member[order[starts[b]:starts[b + 1]]])
         x, y, hh = float(np.median(cx[idx])), float(np.median(cy[idx])), float(np.median(height[idx]))
         if any(np.hypot(x - px, y - py) < 0.5 * max(hh, ph) for px, py, ph in places):
