@@ -6,6 +6,8 @@ Per grid cell: tx, ty, tw, th, objectness, 80 class scores (sigmoid already appl
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from edge.detections.detections import Detections
@@ -15,15 +17,19 @@ __all__ = ["yolox_grid", "decode_yolox", "nms"]
 PERSON_CLASS = 0
 
 
+@cache
 def yolox_grid(input_size: int, strides: tuple[int, ...] = (8, 16, 32)) -> tuple[np.ndarray, np.ndarray]:
-    """Grid cell offsets (n, 2) and strides (n, 1) in the model's output order."""
+    """Grid cell offsets (n, 2) and strides (n, 1) in the model's output order (computed once;
+    the arrays are shared, read-only)."""
     grids, expanded = [], []
     for stride in strides:
         side = input_size // stride
         ys, xs = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
         grids.append(np.stack([xs, ys], axis=-1).reshape(-1, 2))
         expanded.append(np.full((side * side, 1), stride))
-    return np.concatenate(grids).astype(np.float32), np.concatenate(expanded).astype(np.float32)
+    grid, stride = np.concatenate(grids).astype(np.float32), np.concatenate(expanded).astype(np.float32)
+    grid.flags.writeable = stride.flags.writeable = False
+    return grid, stride
 
 
 def nms(xyxy: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:

@@ -18,17 +18,20 @@ INPUT_SIZE = 416
 PAD_VALUE = 114
 
 
-def letterbox(image: np.ndarray, size: int = INPUT_SIZE) -> tuple[np.ndarray, float]:
+def letterbox(image: np.ndarray, size: int = INPUT_SIZE, out: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """Resize keeping aspect ratio into the top-left of a size×size canvas padded with 114.
 
     Returns the NCHW float32 BGR tensor (values 0–255) and the ratio (model px per image px).
+    `out`, a (1, 3, size, size) float32 array, is filled and returned instead of a new one.
     """
     h, w = image.shape[:2]
     ratio = min(size / h, size / w)
     nh, nw = max(1, round(h * ratio)), max(1, round(w * ratio))
-    canvas = np.full((size, size, 3), PAD_VALUE, dtype=np.uint8)
-    canvas[:nh, :nw] = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
-    return canvas.transpose(2, 0, 1)[None].astype(np.float32), ratio
+    tensor = np.empty((1, 3, size, size), np.float32) if out is None else out
+    tensor.fill(PAD_VALUE)
+    resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
+    tensor[0, :, :nh, :nw] = resized.transpose(2, 0, 1)
+    return tensor, ratio
 
 
 class YoloxDetector:
@@ -68,11 +71,12 @@ class YoloxDetector:
         except Exception as e:  # onnxruntime raises its own exception types
             raise ModelError(f"cannot load model {path}: {e}") from e
         self._input_name = self._session.get_inputs()[0].name
+        self._input = np.empty((1, 3, INPUT_SIZE, INPUT_SIZE), np.float32)  # reused: no allocation per frame
         self.score_threshold = score_threshold
         self.nms_iou = nms_iou
 
     def detect(self, image: np.ndarray) -> Detections:
-        tensor, ratio = letterbox(image)
+        tensor, ratio = letterbox(image, out=self._input)
         raw = self._session.run(None, {self._input_name: tensor})[0]
         h, w = image.shape[:2]
         return decode_yolox(raw, INPUT_SIZE, ratio, self.score_threshold, self.nms_iou, (w, h))
