@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from edge.mascots.features import extract_features, extract_features_banded, view_wh
+from edge.mascots.features import Features, extract_features, extract_features_banded, view_wh
 from edge.mascots.matching import Matches, ReferenceIndex, cluster_matches
 from edge.mascots.registry import MascotRegistry
 from edge.mascots.verify import appearance_score, plausible_quad, refine_alignment
@@ -28,6 +28,17 @@ from edge.mascots.verify import appearance_score, plausible_quad, refine_alignme
 __all__ = ["MascotDetection", "DetectorSettings", "MascotDetector"]
 
 _FEW_INLIERS = 20  # below this, also try an affine start and ECC alignment
+_MIN_VOTES = 6  # votes a cluster needs to be fitted (matching._MIN_VOTES)
+# Second stage (small cards): weak clusters (3–5 votes) and failed hypotheses of cards
+# _MIN_RESCAN_PX–_MAX_RESCAN_PX tall are looked at again in a crop reaching _RESCAN_REACH card
+# heights around them, upscaled so that the card is ~_RESCAN_HEIGHT_PX tall (1.5–3×): ORB then
+# finds several times more keypoints on it. At most _MAX_RESCANS places per frame bound the time.
+_WEAK_VOTES = 3
+_MIN_RESCAN_PX, _MAX_RESCAN_PX = 35.0, 160.0
+_RESCAN_REACH = 1.0
+_RESCAN_HEIGHT_PX = 220.0
+_RESCAN_FEATURES = 600
+_MAX_RESCANS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +75,8 @@ class DetectorSettings:
         min_score: appearance score to report; the guard against look-alike cards.
         max_hypotheses: clusters tried per reference view and frame; bounds the worst case.
         threads: ORB and matching run in this many threads (2 on a 2-core machine; 1 = none).
+        upscaled_levels: ORB pyramid levels above full resolution (×1.2, ×1.44): small cards
+            (60–115 px) get several times more matches; each level costs ~4 ms of CPU.
     """
 
     n_features: int = 3000
@@ -72,6 +85,7 @@ class DetectorSettings:
     min_score: float = 0.36
     max_hypotheses: int = 3
     threads: int = 2
+    upscaled_levels: int = 2
 
 
 class MascotDetector:
@@ -111,27 +125,52 @@ class MascotDetector:
         gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         s = self.settings
         if self._pool is not None and gray.shape[0] >= 400:
-            frame = extract_features_banded(gray, s.n_features, s.fast_threshold, self._pool)
+            frame = extract_features_banded(gray, s.n_features, s.fast_threshold, self._pool,
+                                            s.upscaled_levels)
         else:
-            frame = extract_features(gray, s.n_features, s.fast_threshold)
+            frame = extract_features(gray, s.n_features, s.fast_threshold,
+                                     first_level=s.upscaled_levels)
         per_slot = self._index.match(frame, self._pool)
         pyramid = [gray]
         for _ in range(4):
             pyramid.append(cv2.pyrDown(pyramid[-1]))
-        # every cluster of every view of every reference, strongest first
-        hypotheses = []
+        found: list[MascotDetection] = []
+        strong, weak = self._hypotheses(per_slot)
+        weak += self._try(per_slot, strong, pyramid, found)
+        # second stage: small cards give too few matches at frame resolution; look again at
+        # the places of weak clusters and failed hypotheses in an upscaled crop
+        for cx, cy, height in self._candidate_places(weak, per_slot, found):
+            crop = self._rescan(gray, cx, cy, height)
+            if crop:
+                self._try(crop, self._hypotheses(crop)[0], pyramid, found)
+        return _suppress(found)
+
+    def _hypotheses(self, per_slot: dict[int, Matches]) -> tuple[list, list]:
+        """(votes, slot, member indices) of the clusters of every view of every reference,
+        strongest first: those with enough votes to fit, and weak ones (candidate places)."""
+        strong, weak = [], []
+        n = self.settings.max_hypotheses
         for slot, matches in per_slot.items():
             mi, ri = self._index.owners[slot]
             ref = self.registry.mascots[mi].references[ri]
             for view in np.unique(matches.view):
                 in_view = np.flatnonzero(matches.view == view)
-                wh = view_wh(ref.wh, int(view))
-                for members in cluster_matches(matches.subset(in_view), wh, s.max_hypotheses):
-                    hypotheses.append((len(members), slot, in_view[members]))
-        hypotheses.sort(key=lambda h: -h[0])
-        found: list[MascotDetection] = []
-        frame_wh = (gray.shape[1], gray.shape[0])
-        for _, slot, members in hypotheses:
+                clusters = cluster_matches(matches.subset(in_view), view_wh(ref.wh, int(view)),
+                                           2 * n, _WEAK_VOTES)
+                # bins come strongest first, so the strong ones lead
+                big = [m for m in clusters if len(m) >= _MIN_VOTES][:n]
+                strong += [(len(m), slot, in_view[m]) for m in big]
+                weak += [(len(m), slot, in_view[m]) for m in clusters if len(m) < _MIN_VOTES]
+        strong.sort(key=lambda h: -h[0])
+        return strong, weak
+
+    def _try(self, per_slot: dict[int, Matches], hypotheses: list, pyramid: list[np.ndarray],
+             found: list[MascotDetection]) -> list:
+        """Fit and verify each hypothesis, adding detections to `found`; returns the failed."""
+        frame_wh = (pyramid[0].shape[1], pyramid[0].shape[0])
+        failed = []
+        for hyp in hypotheses:
+            _, slot, members = hyp
             mi, ri = self._index.owners[slot]
             mascot = self.registry.mascots[mi]
             matches = per_slot[slot]
@@ -144,7 +183,44 @@ class MascotDetector:
                             frame_wh)
             if det is not None:
                 found.append(det)
-        return _suppress(found)
+            else:
+                failed.append(hyp)
+        return failed
+
+    def _candidate_places(self, weak: list, per_slot: dict[int, Matches],
+                          found: list[MascotDetection]) -> list[tuple[float, float, float]]:
+        """Distinct (x, y, height) of small weak clusters, not on a card already found."""
+        places: list[tuple[float, float, float]] = []
+        for _, slot, members in sorted(weak, key=lambda h: -h[0]):
+            if len(places) >= _MAX_RESCANS:
+                break
+            matches = per_slot[slot]
+            ref = self.registry.mascots[self._index.owners[slot][0]].references[
+                self._index.owners[slot][1]]
+            x, y = np.median(matches.frame_xy[members], axis=0)
+            height = float(np.median(matches.scale[members])) * ref.wh[1]
+            if not _MIN_RESCAN_PX <= height <= _MAX_RESCAN_PX:
+                continue
+            if any(_inside(d.bbox_xywh, x, y) for d in found):
+                continue
+            if any(np.hypot(x - px, y - py) < 0.5 * max(height, ph) for px, py, ph in places):
+                continue
+            places.append((float(x), float(y), height))
+        return places
+
+    def _rescan(self, gray: np.ndarray, cx: float, cy: float, height: float) -> dict[int, Matches]:
+        """Matches of ORB features of an upscaled crop around (cx, cy), in frame px."""
+        f = float(np.clip(_RESCAN_HEIGHT_PX / height, 1.5, 3.0))
+        r = _RESCAN_REACH * height
+        x0, y0 = max(0, int(cx - r)), max(0, int(cy - r))
+        x1, y1 = min(gray.shape[1], int(cx + r)), min(gray.shape[0], int(cy + r))
+        if x1 - x0 < 16 or y1 - y0 < 16:
+            return {}
+        crop = cv2.resize(gray[y0:y1, x0:x1], None, fx=f, fy=f, interpolation=cv2.INTER_LINEAR)
+        feats = extract_features(crop, _RESCAN_FEATURES, self.settings.fast_threshold)
+        feats = Features(feats.xy / f + np.array([x0, y0], np.float32), feats.size / f,
+                         feats.angle, feats.descriptors)
+        return self._index.match(feats)
 
     def _fit(self, matches: Matches, members: np.ndarray, ref, mascot_id: str,
              pyramid: list[np.ndarray], frame_wh: tuple[int, int]) -> MascotDetection | None:

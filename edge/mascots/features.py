@@ -70,13 +70,15 @@ class Features:
         )
 
 
-def _orb(n_features: int, fast_threshold: int = 12) -> cv2.ORB:
+def _orb(n_features: int, fast_threshold: int = 12, first_level: int = 0) -> cv2.ORB:
     # patchSize 31 is ORB's trained pattern; a small edge threshold keeps keypoints near the
-    # border of the card, which matters for small targets.
+    # border of the card, which matters for small targets. `first_level` > 0 puts the image at
+    # that pyramid level and fills the levels before it with upscaled copies (×1.2 each).
     return cv2.ORB_create(
         nfeatures=n_features,
         scaleFactor=1.2,
-        nlevels=8,
+        nlevels=8 + first_level,
+        firstLevel=first_level,
         edgeThreshold=15,
         patchSize=31,
         fastThreshold=fast_threshold,
@@ -84,7 +86,8 @@ def _orb(n_features: int, fast_threshold: int = 12) -> cv2.ORB:
 
 
 def extract_features(
-    gray: np.ndarray, n_features: int, fast_threshold: int = 12, cell_px: int = 0
+    gray: np.ndarray, n_features: int, fast_threshold: int = 12, cell_px: int = 0,
+    first_level: int = 0,
 ) -> Features:
     """ORB keypoints spread over the image, and their descriptors, of a grey uint8 image.
 
@@ -93,9 +96,13 @@ def extract_features(
     detected, then kept round-robin over cells (`cell_px` wide at each pyramid level): first the
     best keypoint of every cell, then the second best, ... until `n_features` are kept. Only the
     kept keypoints get descriptors, so the cost is close to plain ORB's.
+
+    `first_level` adds that many upscaled pyramid levels (×1.2, ×1.44) below the image: a
+    60–100 px card then gets its keypoints at 1.2–1.44× its size, where ORB's 31 px patches
+    no longer cover a third of it. Costs ~+60% (2 levels) and the budget is shared with them.
     """
     if cell_px <= 0:
-        orb = _orb(n_features, fast_threshold)
+        orb = _orb(n_features, fast_threshold, first_level)
         keypoints, descriptors = orb.detectAndCompute(gray, None)
         return _features(keypoints, descriptors)
     orb = _orb(3 * n_features, fast_threshold)
@@ -112,7 +119,7 @@ _BAND_OVERLAP_PX = 112  # > ORB's reach at its coarsest level (patch + edge ≈ 
 
 
 def extract_features_banded(
-    gray: np.ndarray, n_features: int, fast_threshold: int, pool: Executor
+    gray: np.ndarray, n_features: int, fast_threshold: int, pool: Executor, first_level: int = 0
 ) -> Features:
     """`extract_features` on the top and bottom halves of the image in parallel.
 
@@ -123,7 +130,8 @@ def extract_features_banded(
     mid = h // 2
     bands = ((0, min(h, mid + _BAND_OVERLAP_PX)), (max(0, mid - _BAND_OVERLAP_PX), h))
     parts = list(pool.map(
-        lambda band: extract_features(gray[band[0]:band[1]], n_features // 2, fast_threshold),
+        lambda band: extract_features(gray[band[0]:band[1]], n_features // 2, fast_threshold,
+                                      first_level=first_level),
         bands,
     ))
     out: list[Features] = []

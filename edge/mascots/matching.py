@@ -164,16 +164,19 @@ class ReferenceIndex:
 
 
 def cluster_matches(
-    matches: Matches, ref_wh: tuple[int, int], max_hypotheses: int = 4
+    matches: Matches, ref_wh: tuple[int, int], max_hypotheses: int = 4,
+    min_votes: int = _MIN_VOTES,
 ) -> list[np.ndarray]:
     """Indices of the matches in each of the strongest Hough bins, best first.
 
     Args:
         matches: matches to one simulated view of one reference.
         ref_wh: size of that view, px.
+        max_hypotheses: at most this many bins (at distinct places) are returned.
+        min_votes: matches a bin needs; lower values find weak candidate regions.
     """
     n = len(matches)
-    if n < _MIN_VOTES:
+    if n < min_votes:
         return []
     theta = np.deg2rad(matches.rotation_deg)
     cos, sin = np.cos(theta), np.sin(theta)
@@ -207,7 +210,7 @@ def cluster_matches(
     code = ((k[..., 0] << 45) | (k[..., 1] << 30) | (k[..., 2] << 15) | k[..., 3]).ravel()
     member = np.repeat(np.arange(n), len(offsets))
     _, inverse, counts = np.unique(code, return_inverse=True, return_counts=True)
-    strong = np.flatnonzero(counts >= _MIN_VOTES)
+    strong = np.flatnonzero(counts >= min_votes)
     strong = strong[np.argsort(-counts[strong], kind="stable")][:_MAX_BINS_TRIED]
     order = np.argsort(inverse, kind="stable")
     starts = np.r_[0, np.cumsum(counts)]
