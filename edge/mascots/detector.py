@@ -28,6 +28,9 @@ from edge.mascots.verify import appearance_score, plausible_quad, refine_alignme
 __all__ = ["MascotDetection", "DetectorSettings", "MascotDetector"]
 
 _FEW_INLIERS = 20  # below this, also try an affine start and ECC alignment
+# RHO (PROSAC-based) gave the same detections as RANSAC on the synthetic sets at ~10% less
+# CPU per frame (fewer, cheaper iterations on the 6–30 match clusters of small cards)
+_HOMOGRAPHY_METHOD = cv2.RHO
 _MIN_VOTES = 6  # votes a cluster needs to be fitted (matching._MIN_VOTES)
 # Second stage (small cards): weak clusters (3–5 votes) and failed hypotheses of cards
 # _MIN_RESCAN_PX–_MAX_RESCAN_PX tall are looked at again in a crop reaching _RESCAN_REACH card
@@ -228,7 +231,7 @@ class MascotDetector:
         sub = matches.subset(members)
         predicted_h = float(np.median(sub.scale)) * ref.wh[1]  # approximate for tilted views
         threshold = float(np.clip(0.02 * predicted_h, 2.5, 8.0))
-        h, inliers = cv2.findHomography(sub.ref_xy, sub.frame_xy, cv2.RANSAC, threshold,
+        h, inliers = cv2.findHomography(sub.ref_xy, sub.frame_xy, _HOMOGRAPHY_METHOD, threshold,
                                         maxIters=200, confidence=0.995)
         n_inliers = 0 if inliers is None else int(inliers.sum())
         starts = []

@@ -184,7 +184,6 @@ def cluster_matches(
     cx = matches.frame_xy[:, 0] + matches.scale * (cos * d[:, 0] - sin * d[:, 1])
     cy = matches.frame_xy[:, 1] + matches.scale * (sin * d[:, 0] + cos * d[:, 1])
     log_s = np.log2(np.maximum(matches.scale, 1e-4))
-    height = matches.scale * ref_wh[1]
     # continuous bin coordinates of scale and angle; each match votes in its 2 nearest bins
     fs = log_s / _LOG2_SCALE_BIN
     fa = matches.rotation_deg / _ANGLE_BIN_DEG
@@ -209,13 +208,14 @@ def cluster_matches(
     k = keys + (1 << 14)
     code = ((k[..., 0] << 45) | (k[..., 1] << 30) | (k[..., 2] << 15) | k[..., 3]).ravel()
     member = np.repeat(np.arange(n), len(offsets))
-    _, inverse, counts = np.unique(code, return_inverse=True, return_counts=True)
+    # one sort groups the votes by bin (np.unique + argsort of its inverse would sort twice)
+    order = np.argsort(code, kind="stable")
+    sorted_code = code[order]
+    starts = np.r_[0, np.flatnonzero(sorted_code[1:] != sorted_code[:-1]) + 1, len(code)]
+    counts = np.diff(starts)
     strong = np.flatnonzero(counts >= min_votes)
     strong = strong[np.argsort(-counts[strong], kind="stable")][:_MAX_BINS_TRIED]
-    order = np.argsort(inverse, kind="stable")
-    starts = np.r_[0, np.cumsum(counts)]
     chosen: list[np.ndarray] = []
-    places: list[tuple[float, float, float]] = []  # (x, y, height) of each chosen card, px
     # A card's matches fill many neighbouring bins. A bin is skipped when its predicted card
     # centre falls on a card already chosen, so the hypotheses go to distinct places: a second
     # copy of the card, or a small card beside a large one, still gets its turn.
@@ -225,16 +225,13 @@ def cluster_matches(
     bin_height = ref_wh[1] * np.exp2((bin_key[:, 2] + 0.5) * _LOG2_SCALE_BIN)
     bin_x = (bin_key[:, 0] + 0.5) * _POSITION_BIN * bin_height
     bin_y = (bin_key[:, 1] + 0.5) * _POSITION_BIN * bin_height
+    placed = np.zeros((0, 3))  # (x, y, height) of the bins chosen so far
     for j, b in enumerate(strong):
         if len(chosen) >= max_hypotheses:
             break
-        if any(np.hypot(bin_x[j] - px, bin_y[j] - py) < 0.5 * max(bin_height[j], ph)
-               for px, py, ph in places):
+        if len(placed) and np.any(np.hypot(bin_x[j] - placed[:, 0], bin_y[j] - placed[:, 1])
+                                  < 0.5 * np.maximum(bin_height[j], placed[:, 2])):
             continue
-        idx = np.unique(member[order[starts[b]:starts[b + 1]]])
-        x, y, hh = float(np.median(cx[idx])), float(np.median(cy[idx])), float(np.median(height[idx]))
-        if any(np.hypot(x - px, y - py) < 0.5 * max(hh, ph) for px, py, ph in places):
-            continue
-        places.append((x, y, hh))
-        chosen.append(idx)
+        placed = np.vstack([placed, [bin_x[j], bin_y[j], bin_height[j]]])
+        chosen.append(np.unique(member[order[starts[b]:starts[b + 1]]]))
     return chosen
