@@ -98,7 +98,7 @@ class CameraPipeline:
             tracks = self.tracker.update(self.detector.detect(frame.image), ts)
         else:
             tracks = self.tracker.predict(ts)
-        events = [e for counter in self.line_counters for e in counter.update(tracks, ts)]
+        events = [e for counter in self.line_counters for e in counter.update(tracks, ts, (w, h))]
         windows = self.aggregator.add(events, ts)
         if self.zone_monitor is not None:
             self.zone_monitor.update(tracks, ts)

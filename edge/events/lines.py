@@ -49,12 +49,15 @@ class LineCounterSettings:
         min_margin_px: floor of the dead band in pixels (detector jitter on tiny boxes).
         reform_s: how long a vanished track's side is kept for a re-formed track to inherit.
         reform_radius_frac: how near (in box heights) a new track must appear to inherit.
+        edge_frac: a box within this fraction of the frame's size from an edge is cut by it (see
+            _entry_state); detector boxes of people cut by the edge stop a few pixels short of it.
     """
 
     margin_frac: float = 0.1
     min_margin_px: float = 3.0
     reform_s: float = 2.0
     reform_radius_frac: float = 1.0
+    edge_frac: float = 0.015
 
 
 @dataclass(slots=True)
@@ -92,20 +95,25 @@ class LineCounter:
     def reset(self) -> None:
         self._states.clear()
 
-    def update(self, tracks: Tracks, ts: float) -> list[CrossingEvent]:
+    def update(self, tracks: Tracks, ts: float, frame_wh: tuple[int, int] | None = None) -> list[CrossingEvent]:
+        """Crossings at time ts. With frame_wh, a new track whose box touches the frame's edge is
+        taken to have come in through that edge (see _entry_state)."""
         s, line = self.settings, self.line
         events: list[CrossingEvent] = []
         anchors = anchor_xy(tracks.detections.xyxy, self.anchor)
         heights = tracks.detections.xyxy[:, 3] - tracks.detections.xyxy[:, 1]
         distances = signed_distance(line.a, line.b, anchors) if len(tracks) else np.zeros(0)
         present = set(int(t) for t in tracks.track_id)
-        for track_id, xy, dist, height in zip(
-            tracks.track_id.tolist(), anchors.tolist(), distances.tolist(), heights.tolist(), strict=True
+        for track_id, xy, dist, height, xyxy in zip(
+            tracks.track_id.tolist(), anchors.tolist(), distances.tolist(), heights.tolist(),
+            tracks.detections.xyxy.tolist(), strict=True,
         ):
             xy = (float(xy[0]), float(xy[1]))
             state = self._states.get(track_id)
             if state is None:
                 state = self._adopt_vanished(xy, height, ts, present)
+                if state is None and frame_wh is not None:
+                    state = self._entry_state(xyxy, xy, height, ts, frame_wh)
                 if state is not None:
                     self._states[track_id] = state
             margin = max(s.min_margin_px, s.margin_frac * float(height))
@@ -127,6 +135,34 @@ class LineCounter:
             state.side, state.xy = side, xy
         self._prune(ts, present)
         return events
+
+    def _entry_state(self, xyxy, xy: tuple[float, float], height: float, ts: float,
+                     frame_wh: tuple[int, int]) -> _SideState | None:
+        """A track first seen with its box cut by the frame's edge came in through that edge.
+
+        People do not appear in the middle of a picture: one whose box touches the bottom edge
+        (say) walked in from below it, even if the detector only found them, or the tracker
+        only confirmed them, after they had passed the line. Their committed side starts at the
+        entry point on that edge, so the crossing is counted once they are clear of the line.
+        A track that starts away from the edges (out of an occlusion) gets no such history.
+        """
+        w, h = frame_wh
+        x1, y1, x2, y2 = (float(v) for v in xyxy)
+        ex, ey = self.settings.edge_frac * w, self.settings.edge_frac * h
+        if y2 >= h - ey:
+            entry = (xy[0], float(h))
+        elif x1 <= ex:
+            entry = (0.0, xy[1])
+        elif x2 >= w - ex:
+            entry = (float(w), xy[1])
+        elif y1 <= ey:
+            entry = (xy[0], 0.0)
+        else:
+            return None
+        dist = float(signed_distance(self.line.a, self.line.b, np.array(entry)))
+        if abs(dist) <= max(self.settings.min_margin_px, self.settings.margin_frac * height):
+            return None
+        return _SideState(1 if dist > 0 else -1, entry, ts, xy, height)
 
     def _adopt_vanished(
         self, xy: tuple[float, float], height: float, ts: float, present: set[int]

@@ -85,3 +85,37 @@ def test_center_anchor_uses_the_box_centre():
     events = [counter.update(frame((1, 100, y)), ts=i) for i, y in enumerate([60.0, 140.0])]
     assert events == [[], []]
     assert [e.direction for e in counter.update(frame((1, 100, 200.0)), ts=3)] == ["in"]
+
+
+def boxes(*xyxy: tuple[float, float, float, float]) -> Tracks:
+    arr = np.asarray(xyxy, np.float32).reshape(-1, 4)
+    return Tracks(Detections(arr, np.ones(len(arr), np.float32)), np.arange(1, len(arr) + 1, dtype=np.int64))
+
+
+# a 200×200 frame; the line y=100 from right to left, so walking UP the image is "in";
+# anchor "center": the body centre crosses
+ENTRANCE = CountingLine("entrance", (200.0, 100.0), (0.0, 100.0))
+
+
+@pytest.mark.parametrize(
+    "first_box, later_box, expected",
+    [
+        # first found already past the line, box cut by the bottom edge: came in from below
+        ((80, 20, 120, 199), (80, 10, 120, 150), ["in"]),
+        # the same box, but clear of every edge: it came out of an occlusion, no history
+        ((80, 20, 120, 170), (80, 10, 120, 150), []),
+        # cut by the top edge and still above the line: it came from the top, no crossing
+        ((80, 0, 120, 60), (80, 0, 120, 70), []),
+        # cut by the left edge below the line: it entered on the side it is on, nothing crossed
+        ((0, 120, 30, 190), (10, 130, 40, 195), []),
+    ],
+)
+def test_a_track_cut_by_the_frame_edge_came_in_through_it(first_box, later_box, expected):
+    counter = LineCounter(ENTRANCE, anchor="center")
+    events = counter.update(boxes(first_box), 0.0, (200, 200)) + counter.update(boxes(later_box), 0.1, (200, 200))
+    assert [e.direction for e in events] == expected
+
+
+def test_without_the_frame_size_there_is_no_entry_history():
+    counter = LineCounter(ENTRANCE, anchor="center")
+    assert counter.update(boxes((80, 20, 120, 199)), 0.0) == []
