@@ -1,9 +1,13 @@
 """Find registered mascots in a frame: features → matches → clusters → homography → checks.
 
 Steps of `MascotDetector.detect`:
-1. ORB features of the grey frame (colour is ignored on purpose: grey cameras, colour casts).
+1. ORB features of the grey frame (colour is ignored on purpose: grey cameras, colour casts),
+   with two upscaled pyramid levels for small cards.
 2. Ratio-tested matches against every reference (`matching.ReferenceIndex`).
-3. Hough clusters of consistent matches per reference (`matching.cluster_matches`).
+3. Hough clusters of consistent matches per reference (`matching.cluster_matches`): strong ones
+   are fitted (4–5); weak ones and failed fits mark places that a second stage looks at again in
+   an upscaled crop (ORB there finds several times more keypoints on a 60–115 px card), whose
+   clusters go through the same steps 4–5.
 4. Per cluster, a RANSAC homography; then every match of that reference that agrees with it is
    added and the homography refitted (guided refinement), which recovers the card's matches
    that voted in neighbouring bins.
@@ -137,16 +141,40 @@ class MascotDetector:
         pyramid = [gray]
         for _ in range(4):
             pyramid.append(cv2.pyrDown(pyramid[-1]))
-        found: list[MascotDetection] = []
-        strong, weak = self._hypotheses(per_slot)
-        weak += self._try(per_slot, strong, pyramid, found)
+        # the references are independent until the final suppression, so each reference's
+        # clusters are fitted on its own thread (OpenCV and numpy sorts release the GIL)
+        stages = self._map(lambda slot: self._first_stage(per_slot, slot, pyramid), per_slot)
+        found = [d for f, _ in stages for d in f]
+        weak = [h for _, w in stages for h in w]
         # second stage: small cards give too few matches at frame resolution; look again at
         # the places of weak clusters and failed hypotheses in an upscaled crop
-        for cx, cy, height in self._candidate_places(weak, per_slot, found):
-            crop = self._rescan(gray, cx, cy, height)
-            if crop:
-                self._try(crop, self._hypotheses(crop)[0], pyramid, found)
+        places = self._candidate_places(weak, per_slot, found)
+        first = tuple(found)
+        for more in self._map(lambda p: self._second_stage(gray, p, pyramid, first), places):
+            found += more
         return _suppress(found)
+
+    def _map(self, fn, items) -> list:
+        if self._pool is None or len(items) < 2:
+            return [fn(x) for x in items]
+        return list(self._pool.map(fn, items))
+
+    def _first_stage(self, per_slot: dict[int, Matches], slot: int, pyramid: list[np.ndarray]):
+        """(detections, weak or failed hypotheses) of one reference slot."""
+        found: list[MascotDetection] = []
+        strong, weak = self._hypotheses({slot: per_slot[slot]})
+        weak += self._try(per_slot, strong, pyramid, found)
+        return found, weak
+
+    def _second_stage(self, gray: np.ndarray, place: tuple[float, float, float],
+                      pyramid: list[np.ndarray], found: tuple[MascotDetection, ...]):
+        """Detections in an upscaled crop around `place` (x, y, height), not already `found`."""
+        crop = self._rescan(gray, *place)
+        if not crop:
+            return []
+        local = list(found)
+        self._try(crop, self._hypotheses(crop)[0], pyramid, local)
+        return local[len(found):]
 
     def _hypotheses(self, per_slot: dict[int, Matches]) -> tuple[list, list]:
         """(votes, slot, member indices) of the clusters of every view of every reference,

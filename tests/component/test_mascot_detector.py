@@ -69,12 +69,13 @@ def test_nothing_found_on_scenes_without_mascot(sample_results, name):
 
 
 def test_recall_on_samples(sample_results):
-    # Measured 0.70 (14/20): the misses are 66–107 px cards that are also blurred, grey, occluded
-    # or turned ~50–60° (see bench/results/mascots.md). The goal is 0.95; this guards the level
-    # reached and that every card taller than 110 px is found.
+    # Measured 0.90 (18/20; 0.70 before the upscaled ORB levels and the rescan stage): the misses
+    # are 66–86 px cards that are also turned ~50–60° or occluded (see bench/results/mascots.md).
+    # The samples are held out (thresholds are chosen on synthetic seeds); the goal is 0.95; this
+    # guards the level reached and that every card taller than 110 px is found.
     found = sum(len(match(d, LABELS["images"][n])[0]) for n, d in sample_results.items())
     total = sum(len(labs) for labs in LABELS["images"].values())
-    assert found / total >= 0.70
+    assert found / total >= 0.85
     missed_large = [(n, lab["height_px"]) for n, d in sample_results.items()
                     for lab in match(d, LABELS["images"][n])[2] if lab["height_px"] > 110]
     assert missed_large == []
@@ -123,6 +124,30 @@ def test_registered_card_on_synthetic_scene_is_found(detector):
     truth = cv2.perspectiveTransform(np.float32([[[0, 0]], [[600, 0]], [[600, 800]], [[0, 800]]]), h)
     assert [d.mascot_id for d in dets] == ["mascot-fox"]
     assert np.abs(dets[0].corners - truth.reshape(4, 2)).max() < 8.0
+
+
+def test_small_cards_far_from_the_image_origin_are_found(detector):
+    # 85 px cards at random 3-D poses (≤ 60° out of plane) near the bottom-right corner: the
+    # case that the per-match position bins split (fixed) and that the upscaled ORB levels and the
+    # second-stage rescan serve. Measured 11 of 12; the version before found 8.
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synth_mascots import random_pose
+
+    background = cv2.resize(cv2.imread(str(SAMPLES / "010.jpg")), (1280, 720))
+    found = 0
+    for name in ("mascot-fox", "mascot-panda"):
+        card = cv2.imread(str(MASCOTS / f"{name}.png"))
+        for seed in range(6):
+            h = random_pose(np.random.default_rng(seed), 85.0)
+            c = cv2.perspectiveTransform(np.float32([[[300, 400]]]), h).ravel()
+            h = np.array([[1, 0, 1120 - c[0]], [0, 1, 580 - c[1]], [0, 0, 1]]) @ h
+            mask = cv2.warpPerspective(np.ones(card.shape[:2], np.float32), h, (1280, 720))[..., None]
+            scene = (background * (1 - mask)
+                     + cv2.warpPerspective(card, h, (1280, 720)) * mask).astype(np.uint8)
+            dets = detector.detect(scene)
+            assert all(d.mascot_id == name for d in dets), (name, seed, dets)
+            found += bool(dets)
+    assert found >= 10
 
 
 def test_detect_images_json_in_file_name_order_and_errors_do_not_stop(tmp_path, detector):
