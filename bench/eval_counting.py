@@ -56,14 +56,15 @@ def detect_all(video: str, config: CameraConfig) -> tuple[list[Detections], floa
     return out, fps, 1000 * spent / max(len(out), 1), size
 
 
-def count_ours(detections: list[Detections], fps: float, config: CameraConfig) -> dict[tuple[str, str], int]:
+def count_ours(detections: list[Detections], fps: float, config: CameraConfig,
+               size: tuple[int, int]) -> dict[tuple[str, str], int]:
     tracker = ByteTracker()
     counters = [LineCounter(line, anchor=config.anchor) for line in config.lines]
     counts: dict[tuple[str, str], int] = {}
     for i, d in enumerate(detections):
         tracks = tracker.update(d, i / fps)
         for c in counters:
-            for e in c.update(tracks, i / fps):
+            for e in c.update(tracks, i / fps, size):
                 counts[(e.line_id, e.direction)] = counts.get((e.line_id, e.direction), 0) + 1
     return counts
 
@@ -120,7 +121,7 @@ def evaluate(truth_path: Path) -> tuple[list[str], dict]:
     expected: dict[tuple[str, str], int] = {}
     for c in truth["crossings"]:
         expected[(c["line"], c["direction"])] = expected.get((c["line"], c["direction"]), 0) + 1
-    ours = count_ours(detections, fps, config)
+    ours = count_ours(detections, fps, config, size)
     peer = count_peer(detections, fps, config)
     rows = []
     totals = {"truth": 0, "ours_abs_err": 0, "peer_abs_err": 0}
