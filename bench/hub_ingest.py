@@ -90,8 +90,9 @@ def rows(db: Path) -> int:
         return 0
 
 
-def start_hub(broker: Mosquitto, db: Path, log: Path) -> subprocess.Popen:
-    proc = subprocess.Popen([cli("retail-hub"), "serve", "--broker", broker.url, "--db", str(db)],
+def start_hub(broker: Mosquitto, db: Path, log: Path, worker: int | None = None) -> subprocess.Popen:
+    group = ["--group", "bench", "--client-id", f"hub-{worker}"] if worker is not None else []
+    proc = subprocess.Popen([cli("retail-hub"), "serve", "--broker", broker.url, "--db", str(db), *group],
                             stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.time() + 20
     while time.time() < deadline and "connected to" not in log.read_text():
@@ -99,10 +100,11 @@ def start_hub(broker: Mosquitto, db: Path, log: Path) -> subprocess.Popen:
     return proc
 
 
-def throughput(total: int, publishers: int) -> dict:
+def throughput(total: int, publishers: int, workers: int = 1) -> dict:
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     broker = Mosquitto().start()
-    hub = start_hub(broker, work / "hub.db", work / "hub.log")
+    hubs = [start_hub(broker, work / "hub.db", work / f"hub{i}.log", i if workers > 1 else None)
+            for i in range(workers)]
     ctx = mp.get_context("spawn")
     ready = [ctx.Event() for _ in range(publishers)]
     go = ctx.Event()
@@ -120,10 +122,12 @@ def throughput(total: int, publishers: int) -> dict:
     stored = rows(work / "hub.db")
     for p in procs:
         p.join(60)
-    os.killpg(hub.pid, signal.SIGTERM)
-    hub.wait(20)
+    for hub in hubs:
+        os.killpg(hub.pid, signal.SIGTERM)
+        hub.wait(20)
     broker.stop()
-    return {"messages": stored, "seconds": round(elapsed, 2), "msgs_per_s": round(stored / elapsed)}
+    return {"hub_workers": workers, "messages": stored, "seconds": round(elapsed, 2),
+            "msgs_per_s": round(stored / elapsed)}
 
 
 def latency(rate: float, seconds: float) -> dict:
@@ -161,9 +165,10 @@ def main() -> None:
     ap.add_argument("--publishers", type=int, default=4)
     ap.add_argument("--rate", type=float, default=1000)
     ap.add_argument("--rate-seconds", type=float, default=20)
+    ap.add_argument("--workers", type=int, default=1, help="hub workers sharing the load (--group)")
     args = ap.parse_args()
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
-    print(json.dumps({"machine": machine, "throughput": throughput(args.messages, args.publishers),
+    print(json.dumps({"machine": machine, "throughput": throughput(args.messages, args.publishers, args.workers),
                       "latency": latency(args.rate, args.rate_seconds)}, indent=2))
 
 

@@ -45,8 +45,9 @@ class Message:
     payload: bytes
 
 
-def message_id_for(store_id: str, camera_id: str, metric: str, start: datetime) -> str:
-    key = f"{store_id}/{camera_id}/{metric}/{iso_z(start)}"
+def message_id_for(store_id: str, camera_id: str, metric: str, start: datetime | str) -> str:
+    """start: an aware datetime, or its iso_z() string."""
+    key = f"{store_id}/{camera_id}/{metric}/{start if isinstance(start, str) else iso_z(start)}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 

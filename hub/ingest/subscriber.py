@@ -43,7 +43,12 @@ class IngestSettings:
             hub is away. Default 7 days.
         shared_group: when set, subscribe through `$share/GROUP/…` so several hub workers split
             the load (each message goes to one of them).
-        batch_max: messages per transaction; batch_wait_s: longest wait to fill a batch.
+        batch_max: messages per transaction.
+        batch_wait_s: how long to wait for more messages before writing a batch. 0 (the default):
+            write what has arrived. The broker sends only a few unacknowledged messages at a
+            time (Mosquitto: max_inflight_messages, 20 by default) and acks follow the commit,
+            so waiting to fill a batch would only stall the flow; under load batches grow by
+            themselves while the previous one is being written.
     """
 
     broker: BrokerAddress
@@ -52,7 +57,7 @@ class IngestSettings:
     session_expiry_s: int = 7 * 24 * 3600
     shared_group: str | None = None
     batch_max: int = 500
-    batch_wait_s: float = 0.05
+    batch_wait_s: float = 0.0
 
 
 class Ingestor:

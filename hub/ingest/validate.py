@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from edge.protocol.messages import SCHEMA_FOR_KIND, message_id_for
 from edge.protocol.schema import SCHEMA_VERSION, schema_errors
 from edge.protocol.topics import parse_topic
-from edge.windows.clock import parse_iso_z
+from edge.windows.clock import iso_z, parse_iso_z
 
 __all__ = ["MetricRow", "StatusRow", "Rejection", "validate", "MAX_PAYLOAD_BYTES"]
 
@@ -41,6 +41,8 @@ class MetricRow:
     start: datetime
     end: datetime
     payload: dict
+    start_iso: str = ""  # the payload's own strings (canonical: checked), so no one formats them again
+    end_iso: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +99,10 @@ def validate(topic: str, payload: bytes, now: datetime) -> MetricRow | StatusRow
     if document["camera_id"] != parsed.subject_id:
         return _reject(f"identity: camera_id {document['camera_id']!r} differs from the topic's "
                        f"{parsed.subject_id!r}", topic, payload, now)
-    start = parse_iso_z(document["window"]["start"])
-    end = parse_iso_z(document["window"]["end"])
+    start_iso, end_iso = document["window"]["start"], document["window"]["end"]
+    start, end = parse_iso_z(start_iso), parse_iso_z(end_iso)
+    if start_iso != iso_z(start) or end_iso != iso_z(end):
+        return _reject("window: times must be written as YYYY-MM-DDTHH:MM:SSZ", topic, payload, now)
     if end <= start:
         return _reject("window: end is not after start", topic, payload, now)
     if end - start > MAX_WINDOW:
@@ -110,7 +114,7 @@ def validate(topic: str, payload: bytes, now: datetime) -> MetricRow | StatusRow
     length_s = (end - start).total_seconds()
     if start.timestamp() % length_s:
         return _reject("window: start is not aligned to the window length", topic, payload, now)
-    expected = message_id_for(parsed.store_id, parsed.subject_id, "window", start)
+    expected = message_id_for(parsed.store_id, parsed.subject_id, "window", start_iso)
     if document["message_id"] != expected:
         return _reject("identity: message_id is not the one derived from store, camera and window start",
                        topic, payload, now)
@@ -122,7 +126,7 @@ def validate(topic: str, payload: bytes, now: datetime) -> MetricRow | StatusRow
     if heatmap is not None and len(heatmap["person_seconds"]) != heatmap["cols"] * heatmap["rows"]:
         return _reject("schema: heatmap has not cols × rows cells", topic, payload, now)
     return MetricRow(document["message_id"], parsed.store_id, parsed.subject_id, document["agent_id"],
-                     start, end, document)
+                     start, end, document, start_iso, end_iso)
 
 
 def _validate_status(kind, store_id, subject_id, document, topic, payload, now):

@@ -81,7 +81,7 @@ def _window_row(row: MetricRow, received: str) -> dict:
     lines = row.payload["lines"]
     return {
         "message_id": row.message_id, "store_id": row.store_id, "camera_id": row.camera_id,
-        "agent_id": row.agent_id, "start": iso_z(row.start), "end": iso_z(row.end),
+        "agent_id": row.agent_id, "start": row.start_iso or iso_z(row.start), "end": row.end_iso or iso_z(row.end),
         "frames": row.payload["frames"],
         "in_count": sum(ln["in"] for ln in lines), "out_count": sum(ln["out"] for ln in lines),
         "payload": json.dumps(row.payload, separators=(",", ":")), "received_at": received,
@@ -90,13 +90,14 @@ def _window_row(row: MetricRow, received: str) -> dict:
 
 def _line_rows(row: MetricRow) -> list[dict]:
     return [{"message_id": row.message_id, "store_id": row.store_id, "camera_id": row.camera_id,
-             "start": iso_z(row.start), "line_id": ln["line_id"], "in_count": ln["in"], "out_count": ln["out"]}
+             "start": row.start_iso or iso_z(row.start), "line_id": ln["line_id"], "in_count": ln["in"],
+             "out_count": ln["out"]}
             for ln in row.payload["lines"]]
 
 
 def _zone_rows(row: MetricRow) -> list[dict]:
     return [{"message_id": row.message_id, "store_id": row.store_id, "camera_id": row.camera_id,
-             "start": iso_z(row.start), "zone_id": z["zone_id"],
+             "start": row.start_iso or iso_z(row.start), "zone_id": z["zone_id"],
              "occupancy_current": z["occupancy"]["current"], "occupancy_max": z["occupancy"]["max"],
              "occupancy_mean": z["occupancy"]["mean"], "entries": z["entries"],
              "dwell_visits": z["dwell"]["visits"], "dwell_median_s": z["dwell"]["median_s"],
