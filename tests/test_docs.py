@@ -1,4 +1,5 @@
-"""Docs stay true to the code: every config field is documented in docs/CONFIG.md."""
+"""Docs stay true to the code: every config field (docs/CONFIG.md), command (README.md), topic
+and schema (docs/PROTOCOL.md) is documented."""
 
 from __future__ import annotations
 
@@ -16,3 +17,41 @@ def test_every_config_field_is_documented():
     text = (ROOT / "docs" / "CONFIG.md").read_text()
     missing = [s.path for s in SETTINGS if f"`{s.path}`" not in text]
     assert not missing, f"undocumented config fields: {missing}"
+
+
+def _subcommands(parser) -> list[str]:
+    """Every command path of an argparse parser, e.g. ["count", "mascots detect", …]."""
+    import argparse
+
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                nested = _subcommands(sub)
+                found += [f"{name} {n}" for n in nested] if nested else [name]
+    return found
+
+
+def test_every_command_is_in_the_readme():
+    from edge.cli import build_parser as edge_parser
+    from hub.cli import build_parser as hub_parser
+
+    readme = (ROOT / "README.md").read_text()
+    commands = _subcommands(edge_parser()) + _subcommands(hub_parser())
+    missing = [c for c in commands if f"`{c.split()[0]}" not in readme or c.split()[-1] not in readme]
+    assert len(commands) >= 14 and not missing, f"commands missing from README.md: {missing}"
+
+
+def test_every_topic_kind_has_its_protocol_heading():
+    from edge.protocol.topics import KINDS, PREFIX
+
+    text = (ROOT / "docs" / "PROTOCOL.md").read_text()
+    missing = [k for k in KINDS if f"## {PREFIX}/{k}/" not in text]
+    assert not missing, f"topics without a heading in docs/PROTOCOL.md: {missing}"
+
+
+def test_every_schema_is_named_in_the_protocol_doc():
+    text = (ROOT / "docs" / "PROTOCOL.md").read_text() + (ROOT / "docs" / "PRIVACY.md").read_text()
+    schemas = sorted(p.name for p in (ROOT / "edge" / "protocol" / "schema").glob("*.json"))
+    missing = [s for s in schemas if s not in text]
+    assert not missing, f"schemas not described in docs/PROTOCOL.md or PRIVACY.md: {missing}"
