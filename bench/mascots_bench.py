@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from edge.mascots.detector import DetectorSettings, MascotDetector  # noqa: E402
+from edge.mascots.detector import DetectorSettings, MascotDetector, iou_xywh  # noqa: E402
 from edge.mascots.registry import MascotRegistry  # noqa: E402
 
 SAMPLES = ROOT / "tests" / "data" / "mascot_samples"
@@ -61,15 +61,6 @@ class Tally:
                 f"{np.percentile(ms, 95):.1f} | {np.mean(self.cpu_ms):.1f} |")
 
 
-def iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
-    ih = max(0.0, min(ay + ah, by + bh) - max(ay, by))
-    inter = iw * ih
-    return inter / (aw * ah + bw * bh - inter) if inter > 0 else 0.0
-
-
 def score_image(detector: MascotDetector, image: np.ndarray, labels: list[dict],
                 distractors: list[dict], name: str, tally: Tally) -> None:
     t0, c0 = time.perf_counter(), time.process_time()
@@ -80,11 +71,11 @@ def score_image(detector: MascotDetector, image: np.ndarray, labels: list[dict],
     used: set[int] = set()
     for d in detections:
         hit = next((i for i, lab in enumerate(labels) if i not in used
-                    and lab["mascot"] == d.mascot_id and iou(d.bbox_xywh, lab["bbox"]) >= 0.5), None)
+                    and lab["mascot"] == d.mascot_id and iou_xywh(d.bbox_xywh, lab["bbox"]) >= 0.5), None)
         if hit is None:
             tally.fp += 1
             tally.fp_scores.append(d.score)
-            on_distractor = any(iou(d.bbox_xywh, _box(x["corners"])) > 0.3 for x in distractors)
+            on_distractor = any(iou_xywh(d.bbox_xywh, _box(x["corners"])) > 0.3 for x in distractors)
             tally.fp_on_distractor += on_distractor
             tally.false.append(f"{name} {d.mascot_id} score {d.score:.2f}"
                                f"{' (distractor)' if on_distractor else ''}")

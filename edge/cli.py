@@ -7,16 +7,13 @@ import json
 import sys
 from pathlib import Path
 
+from edge.cli_runner import raising_parser
 from edge.errors import ConfigError, RetailEdgeError, SourceError
 
 __all__ = ["main", "build_parser"]
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises ConfigError instead of printing usage and exiting."""
-
-    def error(self, message: str):  # type: ignore[override]
-        raise ConfigError(message)
+_Parser = raising_parser(ConfigError)  # argparse errors are usage errors: exit 2, one line
 
 
 class ProgressBar:

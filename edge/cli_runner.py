@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 
-__all__ = ["run_command"]
+__all__ = ["run_command", "raising_parser"]
 
 
 def run_command(prog: str, build_parser: Callable[[], argparse.ArgumentParser], argv: list[str] | None,
@@ -28,3 +28,14 @@ def run_command(prog: str, build_parser: Callable[[], argparse.ArgumentParser], 
     except BrokenPipeError:  # the reader (head, less) went away: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def raising_parser(error: type[Exception]) -> type[argparse.ArgumentParser]:
+    """An ArgumentParser class that raises `error` (exit 2 via run_command) instead of printing
+    usage and calling sys.exit itself."""
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str):  # type: ignore[override]
+            raise error(message)
+
+    return Parser

@@ -8,14 +8,13 @@ import logging
 import sys
 from pathlib import Path
 
+from edge.cli_runner import raising_parser
 from hub.errors import ConfigError, RetailHubError, StoreError
 
 __all__ = ["main", "build_parser"]
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # type: ignore[override]
-        raise ConfigError(message)
+_Parser = raising_parser(ConfigError)  # argparse errors are usage errors: exit 2, one line
 
 
 def _broker(text: str, ca_file: Path | None = None):

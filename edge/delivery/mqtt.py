@@ -47,7 +47,7 @@ class Publisher:
         rate_per_s: at most this many messages per second (a backlog after an outage is sent
             smoothly, not as a burst that floods the broker and the hub).
         max_outstanding: messages handed to paho and not yet acknowledged.
-        status_extra: called for the status payload's extra fields (cameras...).
+        on_message: called (topic, payload) for messages on `subscriptions` (remote configs).
     """
 
     def __init__(

@@ -321,7 +321,8 @@ def _inside(xywh: tuple[float, float, float, float], x: float, y: float) -> bool
     return bx <= x <= bx + bw and by <= y <= by + bh
 
 
-def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+def iou_xywh(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over union of two (x, y, w, h) boxes (also the benchmark's scoring rule)."""
     ax, ay, aw, ah = a
     bx, by, bw, bh = b
     iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
@@ -334,6 +335,6 @@ def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, flo
 def _suppress(found: list[MascotDetection], iou: float = 0.3) -> list[MascotDetection]:
     kept: list[MascotDetection] = []
     for det in sorted(found, key=lambda d: d.score, reverse=True):
-        if all(_iou(det.bbox_xywh, k.bbox_xywh) < iou for k in kept):
+        if all(iou_xywh(det.bbox_xywh, k.bbox_xywh) < iou for k in kept):
             kept.append(det)
     return kept

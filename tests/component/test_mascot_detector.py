@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.mascots.detector import MascotDetector
+from edge.mascots.detector import MascotDetector, iou_xywh
 from edge.mascots.images import detect_images
 from edge.mascots.registry import MascotRegistry
 
@@ -21,15 +21,6 @@ MASCOTS = ROOT / "media" / "mascots"
 LABELS = json.loads((SAMPLES / "labels.json").read_text())
 
 pytestmark = pytest.mark.component
-
-
-def iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
-    ih = max(0.0, min(ay + ah, by + bh) - max(ay, by))
-    inter = iw * ih
-    return inter / (aw * ah + bw * bh - inter) if inter > 0 else 0.0
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +39,7 @@ def match(dets, labels):
     used, tps, false = set(), [], []
     for d in dets:
         hit = next((i for i, lab in enumerate(labels) if i not in used and lab["mascot"] == d.mascot_id
-                    and iou(d.bbox_xywh, lab["bbox"]) >= 0.5), None)
+                    and iou_xywh(d.bbox_xywh, lab["bbox"]) >= 0.5), None)
         if hit is None:
             false.append(d)
         else:
@@ -165,7 +156,7 @@ def test_detect_images_json_in_file_name_order_and_errors_do_not_stop(tmp_path, 
     assert set(fox) == {"mascot", "corners", "bbox", "score"}
     assert fox["mascot"] == "mascot-fox"
     assert len(fox["corners"]) == 4 and all(len(p) == 2 for p in fox["corners"])
-    assert iou(fox["bbox"], LABELS["images"]["005.jpg"][0]["bbox"]) >= 0.5
+    assert iou_xywh(fox["bbox"], LABELS["images"]["005.jpg"][0]["bbox"]) >= 0.5
     assert sorted(d["mascot"] for d in results[3]["detections"]) == ["mascot-fox", "mascot-panda"]
     json.dumps(results)  # plain JSON types only
 
