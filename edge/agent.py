@@ -37,7 +37,7 @@ from edge.remote_config import RemoteConfig, parse_remote_config
 from edge.windows.clock import iso_z, parse_iso_z, to_utc
 
 __all__ = ["AgentSettings", "AgentResult", "run_agent", "settings_from_config", "settings_from_args",
-           "default_agent_id", "default_state_dir", "FILE_EPOCH"]
+           "default_agent_id", "default_state_dir", "default_outbox_path", "FILE_EPOCH"]
 
 log = logging.getLogger("retail_edge.agent")
 
@@ -57,6 +57,11 @@ def default_state_dir() -> Path:
         os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "retail-edge"
     )
     return Path(base)
+
+
+def default_outbox_path(store_id: str, agent_id: str) -> Path:
+    """Where an agent keeps its outbox unless its config says otherwise (one file per agent)."""
+    return default_state_dir() / f"outbox-{store_id}-{agent_id}.db"
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +158,7 @@ def run_agent(settings: AgentSettings, stop: threading.Event) -> AgentResult:
         ModelError: the model is missing or corrupt.
         DeliveryError: the outbox cannot be opened.
     """
-    outbox_path = settings.outbox_path or default_state_dir() / f"outbox-{settings.store_id}-{settings.agent_id}.db"
+    outbox_path = settings.outbox_path or default_outbox_path(settings.store_id, settings.agent_id)
     outbox = Outbox(outbox_path)
     remote = _RemoteConfigHandler(settings, outbox)
     publisher = Publisher(settings.broker, outbox, settings.store_id, settings.agent_id,

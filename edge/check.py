@@ -98,10 +98,10 @@ def _broker(config: EdgeConfig, timeout_s: float) -> CheckResult:
 
 
 def _outbox(config: EdgeConfig) -> CheckResult:
-    from edge.agent import default_agent_id, default_state_dir
+    from edge.agent import default_agent_id, default_outbox_path
     from edge.delivery.outbox import Outbox
 
-    path = config.outbox or default_state_dir() / f"outbox-{config.store_id}-{config.agent_id or default_agent_id()}.db"
+    path = config.outbox or default_outbox_path(config.store_id, config.agent_id or default_agent_id())
     try:
         box = Outbox(path)
         pending = len(box)
