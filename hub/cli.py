@@ -62,12 +62,17 @@ def run_serve(args: argparse.Namespace) -> int:
         raise ConfigError("--broker is required (mqtt://HOST:PORT), unless --no-broker serves the dashboard only")
     broker = None if args.no_broker else _broker(args.broker, args.ca_file)
     address = _http_address(args.http) if args.http else None
+    if args.api_writes and not address:
+        raise ConfigError("--api-writes needs --http HOST:PORT (it lets the API change store models)")
+    models = _read_models(args.stores) if args.stores else None  # a bad file stops here, before anything runs
     _set_default_tz(args.db, args.tz)
+    if models:
+        _load_models(args.db, models)
     log = logging.getLogger("retail_hub")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    server = _start_web(args.db, address, args.k) if address else None
+    server = _start_web(args.db, address, args.k, args.api_writes) if address else None
     ingestor = None
     try:
         if broker is not None:
@@ -112,11 +117,30 @@ def _set_default_tz(db_path: Path, tz: str | None) -> None:
         db.close()
 
 
-def _start_web(db_path: Path, address: tuple[str, int], k: int):
+def _read_models(path: Path):
+    from hub.occupancy.model_file import read_store_models
+
+    return read_store_models(path)
+
+
+def _load_models(db_path: Path, models) -> int:
+    from hub.occupancy.models_db import put_models
+    from hub.store.db import open_db
+
+    db = open_db(db_path)
+    try:
+        days = put_models(db, models)
+    finally:
+        db.close()
+    logging.getLogger("retail_hub").info("store models loaded: %s", ", ".join(sorted(models)))
+    return days
+
+
+def _start_web(db_path: Path, address: tuple[str, int], k: int, allow_writes: bool = False):
     from hub.web.app import WebSettings, make_server, serve_in_thread
 
     try:
-        server = make_server(WebSettings(db_path=db_path, k=k), *address)
+        server = make_server(WebSettings(db_path=db_path, k=k, allow_writes=allow_writes), *address)
     except OSError as e:
         raise RetailHubError(f"--http: cannot listen on {address[0]}:{address[1]}: {e.strerror or e}; "
                              "pick a free port") from None
@@ -220,6 +244,27 @@ def run_stores_set_tz(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_stores_load(args: argparse.Namespace) -> int:
+    """retail-hub stores load --db hub.db stores.yaml   (--check: only validate the file)
+
+    Each store's time zone, opening hours, entrances and drift settings (docs/OCCUPANCY.md);
+    a store's model replaces the one it had, and its days are rebuilt if its zone changed.
+    """
+    models = _read_models(args.file)
+    if args.check:
+        print(f"{args.file}: valid; stores {', '.join(sorted(models))}")
+        return 0
+    if args.db is None:
+        raise ConfigError("--db is required to load the models (or give --check to only validate the file)")
+    days = _load_models(args.db, models)
+    for store_id, m in sorted(models.items()):
+        print(f"store {store_id}: {m.tz}, {len(m.entrances)} entrance{'s' * (len(m.entrances) != 1)}: "
+              f"{', '.join(e.key for e in m.entrances)}")
+    if days:
+        print(f"{days} days rebuilt in the stores' new time zones")
+    return 0
+
+
 def run_config_push(args: argparse.Namespace) -> int:
     """retail-hub config push --broker mqtt://127.0.0.1:1883 --store s1 --camera front --file front.yaml"""
     from hub.remote_config import config_message, push_config
@@ -248,14 +293,23 @@ def run_config_status(args: argparse.Namespace) -> int:
 def run_provision_store(args: argparse.Namespace) -> int:
     """retail-hub provision-store s1 --broker-url mqtts://hub.example.com:8883 --passwd-file /etc/mosquitto/passwd
        --ca-file /etc/mosquitto/certs/ca.crt --out ./s1"""
+    from hub.occupancy.model_file import write_starter_model
     from hub.provision import provision_store
+    from hub.store.stores import parse_tz
 
+    parse_tz(args.tz, "--tz")
+    model_file = args.model_out or Path(f"{args.store}.stores.yaml")
+    if model_file.resolve().parent == (args.out or Path(args.store)).resolve():
+        raise ConfigError("--model-out: keep the store model on the hub, outside the bundle copied to the store box")
     result = provision_store(args.store, args.passwd_file, args.out or Path(args.store), args.broker_url,
                              ca_file=args.ca_file, edge_ca_path=args.edge_ca_path, overwrite=args.overwrite)
+    is_new = write_starter_model(args.store, model_file, args.tz)
     print(f"store {result.store_id}: broker user {result.username} added to {args.passwd_file}")
     print(f"edge configuration: {result.config_file} (mode 0600; copy it to the store box as /etc/retail-edge/edge.yaml"
           " and add its cameras)")
     print("reload the broker so it reads the new password: systemctl reload mosquitto")
+    print(f"store model: {model_file} ({'written: edit its hours and entrances' if is_new else 'kept as it was'}), "
+          f"then: retail-hub stores load --db DB {model_file}")
     return 0
 
 
@@ -280,6 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--client-id", default="retail-hub", help="MQTT client id: names the persistent session")
     p.add_argument("--group", help="share the load with other hub workers through $share/GROUP/… "
                                    "(give each worker its own --client-id)")
+    p.add_argument("--stores", type=Path, metavar="FILE",
+                   help="store models to load at start: hours, entrances (docs/OCCUPANCY.md)")
+    p.add_argument("--api-writes", action="store_true",
+                   help="let the API change store models (PUT /api/stores/ID/model); default read-only")
     p.set_defaults(run=run_serve)
 
     p = sub.add_parser("report", help="one store's figures over a period: days, cameras, lines, zones, mascots",
@@ -312,6 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
                                           "when --ca-file is given)")
     p.add_argument("--out", type=Path, help="folder for edge.yaml and ca.crt (default ./STORE)")
     p.add_argument("--overwrite", action="store_true", help="re-provision an existing store (new password)")
+    p.add_argument("--model-out", type=Path, help="the hub-side store-model file to start (default ./STORE.stores.yaml;"
+                                                  " an existing one is kept)")
+    p.add_argument("--tz", default="UTC", help="the store's IANA time zone in that model (default UTC)")
     p.set_defaults(run=run_provision_store)
 
     p = sub.add_parser("config", help="publish a camera's configuration to its agent; see the answers")
@@ -329,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--store", required=True, help="store id")
     q.set_defaults(run=run_config_status)
 
-    p = sub.add_parser("stores", help="list stores; set a store's time zone")
+    p = sub.add_parser("stores", help="list stores; set a store's time zone; load store models")
     stores = p.add_subparsers(dest="stores_command", required=True, parser_class=_Parser)
     q = stores.add_parser("list", help="stores with their time zone and cameras", description=run_stores_list.__doc__)
     q.add_argument("--db", required=True, type=Path, help="hub database")
@@ -339,6 +400,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("store", help="store id")
     q.add_argument("zone", help="IANA time zone, e.g. Europe/Berlin")
     q.set_defaults(run=run_stores_set_tz)
+    q = stores.add_parser("load", help="validate and load store models (hours, entrances) from a YAML file",
+                          description=run_stores_load.__doc__)
+    q.add_argument("--db", type=Path, help="hub database")
+    q.add_argument("--check", action="store_true", help="only validate the file")
+    q.add_argument("file", type=Path, help="store-model YAML (docs/OCCUPANCY.md)")
+    q.set_defaults(run=run_stores_load)
     return parser
 
 

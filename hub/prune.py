@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import sqlite_utils
 
 from edge.windows.clock import iso_z, parse_iso_z
+from hub.occupancy.models_db import freeze_days
 from hub.store.stores import get_setting, set_setting
 
 __all__ = ["DEFAULT_RETENTION_DAYS", "PruneResult", "prune_cutoff", "prune"]
@@ -47,6 +48,7 @@ def prune(db: sqlite_utils.Database, now: datetime, days: int = DEFAULT_RETENTIO
     n_dead = db.execute("SELECT COUNT(*) FROM dead_letters WHERE received_at < ?", [mark]).fetchone()[0]
     if is_dry_run:
         return PruneResult(cutoff, n_windows, n_dead, True)
+    freeze_days(db, cutoff)  # the store days' entrance totals outlive their windows (imbalance history)
     with db.conn:  # mark first: from now on the writer leaves those hours' rollups alone
         previous = get_setting(db, "raw_pruned_before")
         if previous is None or previous < mark:

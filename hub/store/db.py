@@ -9,6 +9,7 @@
     camera_configs  the last config-status of each camera: applied / rejected (with errors)
     alerts          alert messages from agents (e.g. a mascot not seen), one row per message id
     rollup_*, cameras, stores, hub_settings: see hub/store/rollups.py and hub/store/stores.py
+    store_models, occupancy_days: see hub/occupancy/models_db.py
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from hub.errors import StoreError
+from hub.occupancy.models_db import create_occupancy_tables
 from hub.store.rollups import create_rollup_tables
 
 __all__ = ["open_db", "SCHEMA_VERSION"]
@@ -112,3 +114,4 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         db["window_zones"].create_index(["store_id", "start"], if_not_exists=True)
         db["dead_letters"].create_index(["received_at"], if_not_exists=True)
     create_rollup_tables(db)
+    create_occupancy_tables(db)

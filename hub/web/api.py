@@ -17,7 +17,7 @@ from hub.reports.suppress import shown, shown_if
 from hub.store import queries
 from hub.store.rollups import DAY, HOUR, day_bounds, hour_bucket, read_figures
 from hub.web.health import health_of
-from hub.web.params import BadRequest, Query
+from hub.web.params import BadRequest, NotFound, Query
 from hub.web.views import heatmaps_json, store_or_404, zone_json
 
 __all__ = ["series_view", "rollups_view", "heatmap_view", "health_view", "alerts_view", "cameras_view",
@@ -159,3 +159,36 @@ def alerts_view(db: sqlite_utils.Database, q: Query, now: datetime) -> dict:
     if isinstance(since, date) and not isinstance(since, datetime):
         since = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
     return {"alerts": queries.alert_rows(db, store_id, since or now - timedelta(days=7), limit)}
+
+
+def model_view(db: sqlite_utils.Database, store_id: str, q: Query) -> dict:
+    """The store's model in the file's shape (docs/OCCUPANCY.md); 404 when it has none."""
+    from hub.occupancy.model import model_to_dict
+    from hub.occupancy.models_db import get_model
+
+    q.finish()
+    model = get_model(db, store_id)
+    if model is None:
+        raise NotFound(f"store {store_id!r} has no store model: load one with `retail-hub stores load FILE` or "
+                       "PUT it here (docs/OCCUPANCY.md)")
+    return {"store_id": store_id, "model": model_to_dict(model)}
+
+
+def occupancy_view(db: sqlite_utils.Database, store_id: str, q: Query, now: datetime, k: int) -> dict:
+    """One store-local day from the store model: visitors per hour, occupancy (live for today),
+    the imbalance per entrance and of earlier days."""
+    from hub.occupancy import daily
+    from hub.occupancy.models_db import get_model
+    from hub.reports.occupancy import store_day_json
+
+    day = q.date("date")
+    q.finish()
+    model = get_model(db, store_id)
+    if model is None:
+        raise NotFound(f"store {store_id!r} has no store model: load one with `retail-hub stores load FILE` "
+                       "(docs/OCCUPANCY.md)")
+    today = now.astimezone(model.zone).date()
+    day = day or today
+    live = daily.live_occupancy(db, model, now) if day == today else None
+    return {"store_id": store_id, "as_of": iso_z(now), "k": k,
+            **store_day_json(daily.store_day_figures(db, model, day, now), k, live)}

@@ -8,7 +8,8 @@ anywhere else, and the Content-Security-Policy header forbids it.
     (API only, see /api/openapi.json and docs/API.md for the rest)
 
 Errors are JSON: 400 for a bad parameter (naming it), 404 for an unknown store or path, 405 for
-a method other than GET/HEAD; never a 500 for anything a client sends.
+a method other than GET/HEAD (and PUT of a store model, when `allow_writes`); never a 500 for
+anything a client sends.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ ASSET_VERSION = "1.0"
 _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 _STORE = r"(?P<store_id>[a-z0-9-]{1,64})"
+MAX_BODY = 64 * 1024  # a store model is a few hundred bytes
 
 
 def parse_http_address(text: str) -> tuple[str, int]:
@@ -60,12 +62,15 @@ class WebSettings:
         k: small-cell threshold: figures from fewer than k people are shown as "<k".
         clock: returns the current time (aware UTC); tests may pin it.
         poll_s: how often pages ask whether new data arrived, seconds.
+        allow_writes: accept PUT /api/stores/{store_id}/model (`serve --api-writes`); off, the
+            API is read-only.
     """
 
     db_path: Path
     k: int = DEFAULT_K
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     poll_s: float = 5.0
+    allow_writes: bool = False
 
 
 class HubWebApp:
@@ -94,6 +99,9 @@ class HubWebApp:
             (rf"/api/stores/{_STORE}/heatmap", lambda q, db, store_id: api.heatmap_view(db, store_id, q, now(), k())),
             (rf"/api/stores/{_STORE}/cameras", lambda q, db, store_id: api.cameras_view(db, store_id, q, now())),
             (rf"/api/stores/{_STORE}/health", lambda q, db, store_id: api.health_view(db, q, now(), store_id)),
+            (rf"/api/stores/{_STORE}/model", lambda q, db, store_id: api.model_view(db, store_id, q)),
+            (rf"/api/stores/{_STORE}/occupancy",
+             lambda q, db, store_id: api.occupancy_view(db, store_id, q, now(), k())),
             (r"/api/chain", lambda q, db: _done(q, views.chain_view(db, now(), k()))),
             (r"/api/health", lambda q, db: api.health_view(db, q, now())),
             (r"/api/alerts", lambda q, db: api.alerts_view(db, q, now())),
@@ -116,12 +124,15 @@ class HubWebApp:
             db.execute("PRAGMA query_only = 1")
             return db
 
-    def handle(self, method: str, target: str) -> tuple[int, str, bytes]:
+    def handle(self, method: str, target: str, body: bytes = b"", content_type: str = "") -> tuple[int, str, bytes]:
         """(status, content type, body) for one request; never raises."""
-        if method not in ("GET", "HEAD"):
-            return _error(405, "method_not_allowed", f"{method} is not supported: the API is read-only (GET)")
         parts = urlsplit(target)
         path = parts.path.rstrip("/") or "/"
+        if method == "PUT" and re.fullmatch(rf"/api/stores/{_STORE}/model", path):
+            return self._put_model(path.split("/")[3], parts.query, body, content_type)
+        if method not in ("GET", "HEAD"):
+            return _error(405, "method_not_allowed", f"{method} is not supported: the API is read-only (GET), "
+                                                     "except PUT /api/stores/{store_id}/model")
         if path.startswith("/static/"):
             return self._asset(path[len("/static/"):])
         for pattern, fn in self._routes:
@@ -150,6 +161,40 @@ class HubWebApp:
                 return result
             return 200, "application/json", json.dumps(result, separators=(",", ":")).encode()
         return _error(404, "not_found", f"no page or API at {path[:200]}; see /api/openapi.json")
+
+    def _put_model(self, store_id: str, query: str, body: bytes, content_type: str) -> tuple[int, str, bytes]:
+        """Replace a store's model from a JSON body in the file's shape (docs/OCCUPANCY.md)."""
+        from hub.errors import RetailHubError
+        from hub.occupancy.model import model_to_dict, parse_store_model
+        from hub.occupancy.models_db import put_model
+
+        if not self.settings.allow_writes:
+            return _error(405, "method_not_allowed", "store models are read-only here: start the hub with "
+                                                     "`retail-hub serve --api-writes` to change them over the API")
+        if query:
+            return _error(400, "bad_request", "PUT /api/stores/{store_id}/model takes no query parameters")
+        if content_type.split(";")[0].strip().lower() != "application/json":
+            return _error(415, "unsupported_media_type", "send the model as Content-Type: application/json")
+        try:
+            raw = json.loads(body.decode("utf-8"))
+            model = parse_store_model(store_id, raw, "model")
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            return _error(400, "bad_request", f"body: not valid JSON: {e}")
+        except RetailHubError as e:
+            return _error(400, "bad_request", str(e))
+        db = None
+        try:
+            db = open_db(self.settings.db_path)
+            days = put_model(db, model, self.now())
+        except (sqlite3.OperationalError, RetailHubError) as e:
+            log.warning("cannot store the model of %s: %s", store_id, e)
+            return _error(503, "unavailable", "the database is busy; try again in a moment")
+        finally:
+            if db is not None:
+                db.close()
+        log.info("store %s: model replaced over the API (%d day rollups rebuilt)", store_id, days)
+        doc = {"store_id": store_id, "model": model_to_dict(model), "days_rebuilt": days}
+        return 200, "application/json", json.dumps(doc).encode()
 
     def _asset(self, name: str) -> tuple[int, str, bytes]:
         item = self._static.get(name)
@@ -214,7 +259,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, method: str) -> None:
         app: HubWebApp = self.server.app  # type: ignore[attr-defined]
-        status, ctype, body = app.handle(method, self.path)
+        body = b""
+        if method == "PUT":
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if not 0 <= length <= MAX_BODY:
+                self._send(*_error(413, "too_large", f"the body must be 0–{MAX_BODY} bytes with a Content-Length"))
+                self.close_connection = True
+                return
+            body = self.rfile.read(length)
+        self._send(*app.handle(method, self.path, body, self.headers.get("Content-Type") or ""), method=method)
+
+    def _send(self, status: int, ctype: str, body: bytes, method: str = "GET") -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -235,7 +293,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _refuse(self) -> None:
         self._answer(self.command)
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse  # noqa: N815
+    def do_PUT(self) -> None:  # noqa: N802
+        self._answer("PUT")
+
+    do_POST = do_DELETE = do_PATCH = do_OPTIONS = _refuse  # noqa: N815
 
     def log_message(self, fmt: str, *args) -> None:
         log.debug("%s %s", self.address_string(), fmt % args)

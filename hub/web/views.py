@@ -13,6 +13,11 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from edge.windows.clock import iso_z, parse_iso_z
+from hub.occupancy import daily
+from hub.occupancy.days import calendar_day
+from hub.occupancy.model import StoreModel
+from hub.occupancy.models_db import get_model
+from hub.reports.occupancy import store_day_json
 from hub.reports.report import ZoneLine, zone_lines
 from hub.reports.suppress import is_small, shown, shown_if
 from hub.store import queries
@@ -140,7 +145,7 @@ def dashboard_view(db: sqlite_utils.Database, store_id: str, day: date | None, n
     cameras = [{"camera_id": cam, "in": shown(f.in_count, k), "out": shown(f.out_count, k), "windows": f.windows,
                 "fps": round(f.frames / f.seconds, 1) if f.seconds else None} for cam, f in sorted(day_figs.items())]
     zones = [zone_json(z, k) for cam, f in sorted(day_figs.items()) for z in zone_lines(cam, f)]
-    return {
+    doc = {
         "store": _store_json(store), "date": day.isoformat(), "weekday": day.strftime("%A"),
         "is_today": day == today, "today": today.isoformat(), "as_of": iso_z(now), "k": k, "tz": store.tz,
         "compare_date": last_week_day.isoformat(),
@@ -157,7 +162,40 @@ def dashboard_view(db: sqlite_utils.Database, store_id: str, day: date | None, n
         "health": health_of(db, store_id, now),
         "alerts": queries.alert_rows(db, store_id, now - timedelta(days=7), 20),
         "token": queries.change_token(db, store_id),
+        "store_model": {"has_model": False},
     }
+    model = get_model(db, store_id)
+    if model is not None:
+        _from_model(doc, db, model, day, today, now, compare_end - day_bounds(day, tz)[0], k)
+    return doc
+
+
+def _entries_until(hours: list[daily.HourVisitors], until: datetime) -> int:
+    return sum(h.entries for h in hours if h.hour.start < until)
+
+
+def _from_model(doc: dict, db, model: StoreModel, day: date, today: date, now: datetime, elapsed: timedelta,
+                k: int) -> None:
+    """Visitors, hourly counts and occupancy from the store model (entrances only, drift-corrected
+    occupancy since the last reset), with the imbalance beside them."""
+    figs = daily.store_day_figures(db, model, day, now)
+    live = daily.live_occupancy(db, model, now) if day == today else None
+    last_week = daily.hourly_visitors(db, model, day - timedelta(days=7))
+    last_in = _entries_until(last_week, calendar_day(day - timedelta(days=7), model.zone)[0] + elapsed)
+    doc["store_model"] = store_day_json(figs, k, live)
+    doc["visitors"].update({"in": shown(figs.visitors, k), "out": shown(sum(h.exits for h in figs.hours), k),
+                            "last_week_in": shown(last_in, k), "last_week_out": None,
+                            "change_pct": _change_pct(figs.visitors, last_in, k)})
+    if live is not None:
+        last = live.curve[-1] if live.curve else None
+        doc["occupancy"]["store"] = shown(last.shown_corrected if last else 0, k)
+        doc["occupancy"]["store_raw"] = shown(last.shown_raw if last else 0, k)
+    by_label = {h.hour.label: h for h in last_week}
+    doc["hourly"] = [{"hour": h.hour.label, "start": iso_z(h.hour.start), "in": shown(h.entries, k),
+                      "out": shown(h.exits, k),
+                      "last_week_in": shown(by_label[h.hour.label].entries, k) if h.hour.label in by_label else 0,
+                      "last_week_out": shown(by_label[h.hour.label].exits, k) if h.hour.label in by_label else 0}
+                     for h in figs.hours]
 
 
 def chain_view(db: sqlite_utils.Database, now: datetime, k: int) -> dict:
@@ -168,9 +206,15 @@ def chain_view(db: sqlite_utils.Database, now: datetime, k: int) -> dict:
         today = now.astimezone(tz).date()
         start = day_bounds(today, tz)[0]
         elapsed = _compare_end(today, tz, now) - start
-        i, o = queries.counts_between(db, store.store_id, start, start + elapsed)
         last_start = day_bounds(today - timedelta(days=7), tz)[0]
-        li, _ = queries.counts_between(db, store.store_id, last_start, last_start + elapsed)
+        model = get_model(db, store.store_id)
+        if model is None:
+            i, o = queries.counts_between(db, store.store_id, start, start + elapsed)
+            li, _ = queries.counts_between(db, store.store_id, last_start, last_start + elapsed)
+        else:  # visitors are the entries over the store's entrances
+            hours = daily.hourly_visitors(db, model, today)
+            i, o = _entries_until(hours, start + elapsed), sum(h.exits for h in hours if h.hour.start < start + elapsed)
+            li = _entries_until(daily.hourly_visitors(db, model, today - timedelta(days=7)), last_start + elapsed)
         total_in += i
         health = health_of(db, store.store_id, now)
         cams = health["cameras"]
