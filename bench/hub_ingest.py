@@ -82,6 +82,12 @@ def publisher(port: int, store: str, count: int, rate: float, times_path: str | 
         Path(times_path).write_text(json.dumps(sent))
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rows(db: Path) -> int:
     try:
         with sqlite3.connect(db, timeout=5) as conn:
@@ -114,11 +120,13 @@ def throughput(total: int, publishers: int, workers: int = 1) -> dict:
         p.start()
     for e in ready:
         e.wait(60)
+    cpu0 = sum(cpu_seconds(h.pid) for h in hubs)
     t0 = time.perf_counter()
     go.set()
     while rows(work / "hub.db") < total and time.perf_counter() - t0 < 600:
         time.sleep(0.05)
     elapsed = time.perf_counter() - t0
+    hub_cpu = sum(cpu_seconds(h.pid) for h in hubs) - cpu0
     stored = rows(work / "hub.db")
     for p in procs:
         p.join(60)
@@ -127,7 +135,8 @@ def throughput(total: int, publishers: int, workers: int = 1) -> dict:
         hub.wait(20)
     broker.stop()
     return {"hub_workers": workers, "messages": stored, "seconds": round(elapsed, 2),
-            "msgs_per_s": round(stored / elapsed)}
+            "msgs_per_s": round(stored / elapsed),
+            "hub_cpu_ms_per_msg": round(hub_cpu * 1000 / max(stored, 1), 3)}
 
 
 def latency(rate: float, seconds: float) -> dict:

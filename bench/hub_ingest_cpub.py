@@ -54,6 +54,7 @@ def main() -> None:
     hubs = [hi.start_hub(broker, work / "hub.db", work / f"hub{i}.log", i if args.workers > 1 else None)
             for i in range(args.workers)]
     total = args.per_publisher * args.publishers
+    cpu0 = sum(hi.cpu_seconds(h.pid) for h in hubs)
     started = time.perf_counter()
     pubs = [subprocess.Popen(["mosquitto_pub", "-p", str(broker.port), "-q", "1", "-l",
                               "-t", f"retail/v1/metrics/store-{k}/cam-0"], stdin=open(f))
@@ -61,6 +62,7 @@ def main() -> None:
     while hi.rows(work / "hub.db") < total and time.perf_counter() - started < 300:
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
+    hub_cpu = sum(hi.cpu_seconds(h.pid) for h in hubs) - cpu0
     stored = hi.rows(work / "hub.db")
     for p in pubs:
         p.wait(30)
@@ -69,7 +71,8 @@ def main() -> None:
         hub.wait(20)
     broker.stop()
     print(json.dumps({"hub_workers": args.workers, "stored": stored, "seconds": round(elapsed, 2),
-                      "msgs_per_s": round(stored / elapsed)}))
+                      "msgs_per_s": round(stored / elapsed),
+                      "hub_cpu_ms_per_msg": round(hub_cpu * 1000 / max(stored, 1), 3)}))
 
 
 if __name__ == "__main__":
