@@ -125,7 +125,7 @@ def history(db: sqlite_utils.Database, model: StoreModel, day: date, now: dateti
     totals = day_totals(db, model, days, now)
     out = []
     for d in days:
-        if d in totals:
+        if totals.get(d):  # a day without any window of the store says nothing
             balances = entrance_balances(totals[d], model.entrances)
             out.append(DayBalance(d, sum(b.entries for b in balances), sum(b.exits for b in balances)))
     return out
