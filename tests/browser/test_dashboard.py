@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from hub_data import seed_demo, window_row, write
 
+from hub.occupancy.model import WEEKDAYS, parse_store_model
+from hub.occupancy.models_db import put_model
 from hub.store.db import open_db
 from hub.web.app import WebSettings, make_server
 
@@ -38,6 +40,10 @@ def hub(tmp_path_factory):
     seed_demo(db, NOW, "berlin-mitte", "Europe/Berlin", seed=1)
     seed_demo(db, NOW, "hamburg-hbf", "Europe/Berlin", seed=2)
     seed_demo(db, NOW, "new-york-5th", "America/New_York", seed=3)
+    # Hamburg has a store model: its two door lines are the entrances (visitors are unchanged)
+    put_model(db, parse_store_model("hamburg-hbf", {
+        "tz": "Europe/Berlin", "hours": {d: "08:00-20:00" for d in WEEKDAYS}, "reset_grace_min": 30,
+        "entrances": [{"camera": "entrance", "line": "door-north"}, {"camera": "entrance", "line": "door-south"}]}))
     server = make_server(WebSettings(db_path=path, k=5, clock=lambda: NOW, poll_s=0.5), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
     thread.start()
@@ -115,6 +121,32 @@ def test_store_dashboard_shows_the_database_figures(hub, browser):
         assert not errors, errors
         assert requests and all(u.startswith(base + "/") for u in requests), [u for u in requests if
                                                                             not u.startswith(base)]
+    finally:
+        page.context.close()
+
+
+def test_store_model_shows_corrected_occupancy_and_the_imbalance(hub, browser):
+    base, db = hub
+    page, requests, errors = open_page(browser, f"{base}/stores/hamburg-hbf")
+    try:
+        assert page.is_visible("#occupancy-card")
+        # the store day began at yesterday's reset (20:30 Berlin); entrances only
+        since = datetime(2026, 11, 10, 20, 30, tzinfo=BERLIN).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        entries, exits = db.execute(
+            "SELECT SUM(in_count), SUM(out_count) FROM window_lines WHERE store_id = 'hamburg-hbf' AND camera_id = "
+            "'entrance' AND line_id IN ('door-north', 'door-south') AND start >= ? AND start < ?",
+            [since, NOW.strftime("%Y-%m-%dT%H:%M:%SZ")]).fetchone()
+        assert page.get_attribute("#occ-quality", "data-imbalance") == str(entries - exits)
+        # no three earlier days yet: the estimate is raw in − out, and says so
+        assert number(page.inner_text("#t-occ")) == max(0, entries - exits)
+        assert "not corrected yet" in page.inner_text("#t-occ-sub")
+        assert len(page.query_selector_all("#chart-occupancy polyline")) == 2
+        assert len(page.query_selector_all("#imbalance tbody tr")) == 2
+        page.screenshot(path=str(ARTIFACTS / "dashboard-occupancy.png"), full_page=True)
+        assert not errors, errors
+        other, _, _ = open_page(browser, f"{base}/stores/berlin-mitte")   # no model: no such card
+        assert not other.is_visible("#occupancy-card")
+        other.context.close()
     finally:
         page.context.close()
 

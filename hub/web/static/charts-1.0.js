@@ -146,5 +146,28 @@
     return svg;
   }
 
-  window.Charts = { bars: bars, line: line, histogram: histogram, heatmap: heatmap, fmt: fmt };
+  /* Lines over time: opts {labels, series: [{name, values, cls}], unit, k}; "<k" values are drawn at k. */
+  function lines(host, opts) {
+    var w = 960, h = opts.height || 220, left = 52, right = w - 10, top = 28, bottom = h - 34;
+    var svg = svgRoot(host, w, h, opts.label || "line chart");
+    var k = opts.k || 5, n = opts.labels.length, max = 0;
+    opts.series.forEach(function (s) { s.values.forEach(function (v) { max = Math.max(max, num(v, k)); }); });
+    max = niceMax(max || 1);
+    yAxis(svg, left, right, top, bottom, max, opts.unit);
+    var step = (right - left) / Math.max(n - 1, 1), every = Math.max(1, Math.ceil(n / 12));
+    opts.series.forEach(function (s) {
+      var pts = s.values.map(function (v, i) {
+        return (left + i * step).toFixed(1) + "," + (bottom - (bottom - top) * num(v, k) / max).toFixed(1); });
+      if (pts.length) {
+        var pl = el("polyline", { points: pts.join(" "), "class": s.cls, "data-last": String(s.values[n - 1]) }, svg);
+        title(pl, s.name);
+      }
+    });
+    opts.labels.forEach(function (lab, i) { if (i % every === 0) text(svg, left + i * step, bottom + 16, lab, { "text-anchor": "middle" }); });
+    el("line", { x1: left, x2: right, y1: bottom, y2: bottom, stroke: "#c4cdd8" }, svg);
+    if (opts.xUnit) text(svg, right, h - 2, opts.xUnit, { "text-anchor": "end" });
+    return svg;
+  }
+
+  window.Charts = { bars: bars, line: line, lines: lines, histogram: histogram, heatmap: heatmap, fmt: fmt };
 })();

@@ -105,6 +105,7 @@
     change($("t-change"), doc.visitors.change_pct, "vs " + doc.compare_date + (doc.is_today ? " (same hours)" : ""));
     $("t-out").textContent = fmt(doc.visitors.out);
     $("t-occ").textContent = doc.is_today ? fmt(doc.occupancy.store) : "–";
+    renderModel(doc, tz);
     var cams = doc.health.cameras, online = cams.filter(function (c) { return c.status === "online"; }).length;
     $("t-cams").textContent = online + " / " + cams.length;
     var agents = doc.health.agents, aon = agents.filter(function (a) { return a.status === "online"; }).length;
@@ -189,6 +190,37 @@
       ul.appendChild(h("li", {}, [h("time", { text: new Date(a.raised_at).toLocaleString(undefined, { timeZone: tz }) }),
         h("span", { text: (a.camera_id ? a.camera_id + ": " : "") + (a.message || a.kind) })]));
     });
+  }
+
+  /* the store model: corrected occupancy, raw in − out, and the imbalance (data quality) */
+  function pct(v) { return v === null || v === undefined ? "–" : (v > 0 ? "+" : "") + v.toFixed(1) + "%"; }
+  function signed(v) { return typeof v === "number" && v > 0 ? "+" + fmt(v) : fmt(v); }
+  function renderModel(doc, tz) {
+    var m = doc.store_model, card = $("occupancy-card");
+    if (!m || !m.has_model) { card.hidden = true; return; }
+    card.hidden = false;
+    var live = m.live, occ = m.occupancy;
+    if (live) $("t-occ-sub").textContent = "people, corrected · raw in − out " + fmt(live.raw) +
+      (live.is_corrected ? " · exits × " + live.exit_scale.toFixed(3) : " · not corrected yet");
+    else $("t-occ-sub").textContent = occ && occ.peak ? "peak " + fmt(occ.peak.corrected) + " at " + localTime(occ.peak.at, tz) : "people";
+    $("occ-unit").textContent = "people inside · opening hours " + m.hours + " · reset " + m.reset_grace_min +
+      " min after closing · times in " + tz;
+    var curve = m.curve || [];
+    if (!curve.length) { $("chart-occupancy").textContent = ""; $("chart-occupancy").appendChild(h("p", { cls: "none", text: "No entrance counts on this store day." })); }
+    else Charts.lines($("chart-occupancy"), { labels: curve.map(function (p) { return localTime(p.at, tz); }), k: doc.k,
+      unit: "people inside", xUnit: "time (" + tz + ")", label: "occupancy",
+      series: [{ name: "raw in − out", values: curve.map(function (p) { return p.raw; }), cls: "line-raw" },
+               { name: "corrected estimate", values: curve.map(function (p) { return p.corrected; }), cls: "line-occ" }] });
+    var imb = m.imbalance, q = $("occ-quality");
+    q.textContent = !imb ? "This store day has not begun." :
+      (imb.is_final ? "Imbalance at the reset (entries − exits, should be 0): " : "Imbalance so far (entries − exits): ") +
+      signed(imb.imbalance) + " (" + pct(imb.imbalance_pct) + " of entries). " + (occ ? occ.correction + "." : "");
+    q.setAttribute("data-imbalance", imb ? String(imb.imbalance) : "");
+    table("imbalance", ["Entrance", "Direction in", "Entries", "Exits", "Imbalance"], m.entrances.map(function (e) {
+      return [e.camera_id + " / " + e.line_id, e.in_direction, e.entries, e.exits, signed(e.imbalance)]; }), [0, 0, 1, 1, 1]);
+    table("imbalance-history", ["Earlier day", "Entries", "Exits", "Imbalance at reset", "% of entries"],
+      m.history.slice().reverse().map(function (d) { return [d.date, d.entries, d.exits, signed(d.imbalance), pct(d.imbalance_pct)]; }),
+      [0, 1, 1, 1, 1]);
   }
 
   function render(doc) {
