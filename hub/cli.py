@@ -171,7 +171,7 @@ def run_report(args: argparse.Namespace) -> int:
 
     --from/--to take store-local dates (both days included) or ISO 8601 times ([from, to)).
     """
-    from datetime import date
+    from datetime import UTC, date, datetime
     from zoneinfo import ZoneInfo
 
     from hub.reports.formats import render
@@ -194,7 +194,8 @@ def run_report(args: argparse.Namespace) -> int:
         end = day_bounds(end, zone)[1]
     if start and end and end <= start:
         raise ConfigError("--to must be after --from")
-    report = build_report(db, args.store, start, end, tz=args.tz, with_windows=args.format in ("json", "csv"))
+    report = build_report(db, args.store, start, end, tz=args.tz, with_windows=args.format in ("json", "csv"),
+                          now=datetime.now(UTC))
     print(render(report, args.format, args.k))
     return 0
 

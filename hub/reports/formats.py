@@ -44,8 +44,19 @@ def render(report: Report, fmt: str, k: int | None = None) -> str:
             writer.writerow([w["start"], w["end"], w["camera_id"], w["in"], w["out"], w["frames"]])
         t = doc["totals"]
         writer.writerow(["TOTAL", "", "", t["in"], t["out"], t["frames"]])
+        if doc["store_days"]:  # a second table: the store model's days
+            writer.writerow([])
+            writer.writerow(["store_day", "visitors", "exits", "imbalance", "imbalance_pct", "occupancy_peak",
+                             "occupancy_peak_raw", "exit_scale"])
+            for d in doc["store_days"]:
+                writer.writerow([d["date"], d["visitors"], d["exits"], d["imbalance"], d["imbalance_pct"],
+                                 d["occupancy_peak"], d["occupancy_peak_raw"], d["exit_scale"]])
         return out.getvalue().rstrip("\n")
     return _table(doc)
+
+
+def _dash(value) -> str:
+    return "–" if value is None else str(value)
 
 
 def _table(doc: dict) -> str:
@@ -72,6 +83,12 @@ def _table(doc: dict) -> str:
         rows += [f"{m['camera_id'] + '/' + m['mascot_id']:<36} "
                  f"{'–' if m['visible_fraction'] is None else format(m['visible_fraction'], '.0%'):>8} "
                  f"{m['engagements']!s:>8}" for m in doc["mascots"]]
+    if doc["store_days"]:
+        rows.append(f"{'store day':<12} {'visitors':>8} {'exits':>8} {'imbalance':>10} {'%':>6} {'peak':>6} "
+                    f"{'raw peak':>8} {'exits ×':>8}")
+        rows += [f"{d['date']:<12} {d['visitors']!s:>8} {d['exits']!s:>8} {_dash(d['imbalance']):>10} "
+                 f"{_dash(d['imbalance_pct']):>6} {_dash(d['occupancy_peak']):>6} {_dash(d['occupancy_peak_raw']):>8} "
+                 f"{_dash(d['exit_scale']):>8}" for d in doc["store_days"]]
     rows.append(f"{'total':<12} {t['in']!s:>8} {t['out']!s:>8} {t['windows']:>8}")
     rows.append(f"store {doc['store_id']}: {t['windows']} windows, {t['frames']} frames")
     return "\n".join(rows)

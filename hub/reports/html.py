@@ -90,6 +90,15 @@ def render_html(doc: dict) -> str:
         parts += ["<h2>Visitors per day (people entering)</h2>", _day_chart(doc["days"], k),
                   _table(["Day", "In (people)", "Out (people)", "Windows"],
                          [[d["date"], d["in"], d["out"], d["windows"]] for d in doc["days"]])]
+    if doc.get("store_days"):
+        parts += ["<h2>Visitors, occupancy and data quality (store model: entrances only)</h2>",
+                  _table(["Store day", "Hours", "Visitors", "Exits", "Imbalance at reset", "% of entries",
+                          "Peak occupancy (corrected)", "Peak (raw in − out)", "Exits ×"],
+                         [[d["date"], d["hours"], d["visitors"], d["exits"], d["imbalance"], d["imbalance_pct"],
+                           d["occupancy_peak"], d["occupancy_peak_raw"], d["exit_scale"]] for d in doc["store_days"]]),
+                  '<p class="note">Imbalance: entries − exits from one reset (closing + grace) to the next; a '
+                  "perfect counter shows 0. Occupancy corrects exits by earlier days' imbalance (docs/OCCUPANCY.md)."
+                  "</p>"]
     if doc["cameras"]:
         parts += ["<h2>Cameras</h2>", _table(["Camera", "In", "Out", "Windows", "Frames/s"],
                                              [[c["camera_id"], c["in"], c["out"], c["windows"], c["fps"]]

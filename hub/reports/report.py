@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
 from edge.windows.clock import iso_z, parse_iso_z
+from hub.occupancy.models_db import get_model
 from hub.reports.suppress import shown, shown_if
 from hub.store.figures import Figures, merge
 from hub.store.queries import figures_by_day
@@ -92,6 +93,7 @@ class Report:
     cameras: tuple[CameraLine, ...] = ()
     zones: tuple[ZoneLine, ...] = ()
     mascots: tuple[MascotLine, ...] = ()
+    store_days: tuple = ()   # StoreDayFigures per store-local day, when the store has a model
 
     def to_json(self, k: int | None = None) -> dict:
         """The report as JSON. k=None: exact figures. k: figures from fewer than k people → "<k"."""
@@ -127,7 +129,22 @@ class Report:
                         for m in self.mascots],
             "windows": [{"start": w.start, "end": w.end, "camera_id": w.camera_id, "in": n(w.in_count),
                          "out": n(w.out_count), "frames": w.frames} for w in self.windows],
+            "store_days": [_store_day_line(f, k) for f in self.store_days],
         }
+
+
+def _store_day_line(f, k: int | None) -> dict:
+    """One store day from the store model: visitors, exits, imbalance at the reset, peak occupancy."""
+    from hub.reports.occupancy import store_day_json
+
+    doc = store_day_json(f, k, with_curve=False)
+    occ, imb = doc["occupancy"] or {}, doc["imbalance"] or {}
+    peak = occ.get("peak") or {}
+    return {"date": doc["date"], "hours": doc["hours"], "visitors": doc["visitors"], "exits": doc["exits"],
+            "imbalance": imb.get("imbalance"), "imbalance_pct": imb.get("imbalance_pct"),
+            "is_final": imb.get("is_final"), "occupancy_peak": peak.get("corrected"),
+            "occupancy_peak_raw": peak.get("raw"), "occupancy_peak_at": peak.get("at"),
+            "exit_scale": occ.get("exit_scale"), "entrances": doc["entrances"]}
 
 
 def zone_lines(camera_id: str, fig: Figures) -> list[ZoneLine]:
@@ -182,12 +199,13 @@ def _span(db: sqlite_utils.Database, store_id: str) -> tuple[datetime, datetime]
 
 
 def build_report(db: sqlite_utils.Database, store_id: str, start: datetime | None, end: datetime | None,
-                 tz: str | None = None, with_windows: bool = True) -> Report:
+                 tz: str | None = None, with_windows: bool = True, now: datetime | None = None) -> Report:
     """Read one store's figures for [start, end) (None: from its first / to its last window).
 
     Args:
         tz: the zone of the report's days for a store without its own (default: the hub's).
         with_windows: list the raw windows (kept for the retention period) whose start is in range.
+        now: the current time, for a store model's day that is not over (None: its end counts as now).
     """
     zone = store_tz_name(db, store_id, tz)
     span = _span(db, store_id)
@@ -209,7 +227,19 @@ def build_report(db: sqlite_utils.Database, store_id: str, start: datetime | Non
         windows = tuple(WindowLine(*r) for r in db.execute(
             f"SELECT start, end, camera_id, in_count, out_count, frames FROM windows WHERE {' AND '.join(where)} "
             "ORDER BY start, camera_id", params))
-    return assemble_report(store_id, zone, start, end, figures, windows)
+    report = assemble_report(store_id, zone, start, end, figures, windows)
+    model = get_model(db, store_id)
+    if model is not None and span is not None:
+        from dataclasses import replace
+
+        from hub.occupancy.daily import store_day_figures
+
+        lo = (start or span[0]).astimezone(model.zone).date()
+        hi = ((end or span[1]) - timedelta(microseconds=1)).astimezone(model.zone).date()
+        now = now or datetime.max.replace(tzinfo=UTC)
+        days = [lo + timedelta(days=n) for n in range((hi - lo).days + 1)] if hi >= lo else []
+        report = replace(report, store_days=tuple(store_day_figures(db, model, d, now) for d in days[-3700:]))
+    return report
 
 
 def local_day_range(first: date, last: date, tz: str) -> tuple[datetime, datetime]:

@@ -204,3 +204,19 @@ def test_provision_store_writes_a_starting_model(tmp_path):
     assert load.returncode == 0, load.stderr
     assert "tz: America/New_York" in model_file.read_text()
     assert sorted(p.name for p in (tmp_path / "s9").iterdir()) == ["edge.yaml"]   # not in the store box's bundle
+
+
+def test_reports_show_visitors_occupancy_and_imbalance_per_store_day(db):
+    from hub.reports.formats import render
+    from hub.reports.report import build_report
+
+    day_of_windows(db, -1, exits_per_minute=2, minutes=60)
+    day_of_windows(db, 0, minutes=60)
+    report = build_report(db, "s1", None, None, now=OPEN + timedelta(hours=12))
+    lines = report.to_json()["store_days"]
+    assert [(d["date"], d["visitors"], d["exits"], d["imbalance"], d["is_final"]) for d in lines] == [
+        ("2026-11-10", 180, 120, 60, True), ("2026-11-11", 180, 180, 0, True)]
+    assert lines[0]["occupancy_peak"] == lines[0]["occupancy_peak_raw"] == 60 and lines[0]["exit_scale"] == 1.0
+    assert "2026-11-10        180      120         60" in render(report, "table")
+    assert "store_day,visitors,exits,imbalance" in render(report, "csv")
+    assert "Imbalance at reset" in render(report, "html")
