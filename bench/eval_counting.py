@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from edge.config import CameraConfig, load_camera_config  # noqa: E402
 from edge.detections.detections import Detections  # noqa: E402
+from edge.detections.factory import make_detector  # noqa: E402
 from edge.detections.tiling import TiledDetector  # noqa: E402
-from edge.detections.yolox import YoloxDetector  # noqa: E402
 from edge.events.lines import LineCounter  # noqa: E402
 from edge.frames.sources import open_source  # noqa: E402
 from edge.tracks.bytetrack import ByteTracker  # noqa: E402
@@ -42,8 +42,8 @@ from edge.tracks.bytetrack import ByteTracker  # noqa: E402
 
 def detect_all(video: str, config: CameraConfig) -> tuple[list[Detections], float, float, tuple[int, int]]:
     """Detections of every frame, the video's fps, and the detector's mean ms per frame."""
-    detector = YoloxDetector(score_threshold=config.detector.score_threshold)
-    if config.detector.tiles is not None:
+    detector = make_detector(config)
+    if config.detector.tiles is not None and config.view != "top-down":
         detector = TiledDetector(detector, config.detector.tiles, config.detector.tile_overlap)
     out, spent = [], 0.0
     with open_source(video) as source:

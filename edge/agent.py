@@ -27,7 +27,7 @@ from edge.config import CameraConfig, EdgeConfig, parse_line_arg
 from edge.delivery.broker import BrokerAddress, parse_broker_url
 from edge.delivery.mqtt import Publisher
 from edge.delivery.outbox import Outbox
-from edge.detections.yolox import YoloxDetector
+from edge.detections.factory import make_detector
 from edge.errors import ConfigError
 from edge.frames.sources import parse_source
 from edge.mascots.live import MascotsConfig, mascots_config
@@ -180,7 +180,7 @@ def run_agent(settings: AgentSettings, stop: threading.Event) -> AgentResult:
     alerts = _AlertSender(settings, outbox, publisher)
     registry = _mascot_registry(settings)
     workers = [
-        CameraWorker(camera, YoloxDetector(score_threshold=camera.detector.score_threshold, threads=threads),
+        CameraWorker(camera, make_detector(camera, threads),
                      settings.store_id, settings.window_s, enqueue, stop, epoch, settings.min_count,
                      settings.max_frames, mascots=_mascot_sampler(settings, registry, camera.camera_id),
                      on_alerts=partial(alerts.send, camera.camera_id))

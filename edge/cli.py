@@ -63,13 +63,13 @@ def run_count(args: argparse.Namespace) -> int:
 
 def _camera_config(args: argparse.Namespace):
     """--line (one quick line) or --config FILE [--camera ID] → CameraConfig."""
-    from edge.config import CameraConfig, load_camera_config, parse_line_arg
+    from edge.config import CameraConfig, load_camera_config, parse_line_arg, with_view
 
     if args.config is not None:
-        return load_camera_config(args.config, args.camera)
+        return with_view(load_camera_config(args.config, args.camera), args.view)
     if args.line is None:
         raise ConfigError("give --line X1,Y1,X2,Y2 or --config FILE")
-    return CameraConfig(lines=(parse_line_arg(args.line),))
+    return with_view(CameraConfig(lines=(parse_line_arg(args.line),)), args.view)
 
 
 def run_preview(args: argparse.Namespace) -> int:
@@ -107,9 +107,10 @@ def run_agent_command(args: argparse.Namespace) -> int:
     retail-edge run --source clip.mp4 --store s1 --camera door --broker mqtt://127.0.0.1:1883 --line 0,300,768,300"""
     import signal
     import threading
+    from dataclasses import replace
 
     from edge.agent import run_agent, settings_from_args, settings_from_config
-    from edge.config import load_config
+    from edge.config import load_config, with_view
     from edge.windows.clock import parse_iso_z
 
     setup_logging(args)
@@ -131,6 +132,8 @@ def run_agent_command(args: argparse.Namespace) -> int:
                               f"(missing {' '.join(missing)})")
         settings = settings_from_args(args.source, args.store, args.camera, args.line, **overrides,
                                       mascots_dir=args.mascots)
+    if args.view:
+        settings = replace(settings, cameras=tuple(with_view(c, args.view) for c in settings.cameras))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -200,6 +203,15 @@ def _add_geometry_args(p: argparse.ArgumentParser) -> None:
     group.add_argument("--line", help="one counting line X1,Y1,X2,Y2 in pixels")
     group.add_argument("--config", type=Path, help="camera or agent YAML file with lines and zones (docs/CONFIG.md)")
     p.add_argument("--camera", type=_id_arg("camera"), help="with an agent file of several cameras: which one")
+    _add_view_arg(p)
+
+
+def _add_view_arg(p: argparse.ArgumentParser) -> None:
+    from edge.config import VIEWS
+
+    p.add_argument("--view", choices=VIEWS, default=None,
+                   help="angled (a person model; default) or top-down (a ceiling camera looking straight down); "
+                        "overrides the config's view and sets its anchor")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -236,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--camera", type=_id_arg("camera"), help="camera id ([a-z0-9-], 1–64)")
     p.add_argument("--broker", help="mqtt://HOST:PORT or mqtts://HOST:PORT (overrides the config's)")
     p.add_argument("--line", help="counting line X1,Y1,X2,Y2 in pixels")
+    _add_view_arg(p)
     p.add_argument("--window", type=int, default=None, help="aggregation window in seconds (default 60)")
     p.add_argument("--start", help="file sources: UTC time of the first frame (default 2000-01-01T00:00:00Z)")
     p.add_argument("--agent-id", type=_id_arg("agent-id"), help="this agent's id (default: host name)")

@@ -30,9 +30,16 @@ from edge.events.zones import Zone
 __all__ = [
     "BrokerConfig", "CameraConfig", "DetectorConfig", "EdgeConfig", "HeatmapConfig", "PrivacyConfig",
     "load_config", "load_camera_config", "camera_config_from_data", "parse_line_arg", "DEFAULT_MIN_COUNT",
+    "VIEWS", "default_anchor", "with_view",
 ]
 
 DEFAULT_MIN_COUNT = 5
+VIEWS = ("angled", "top-down")
+
+
+def default_anchor(view: str) -> str:
+    """The point of a person that counts in a view: the feet when angled, the centre from above."""
+    return "center" if view == "top-down" else "bottom"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +49,14 @@ class DetectorConfig:
         tile_overlap: overlap of neighbouring tiles, fraction of a tile (0–0.5).
         score_threshold: lowest detection score kept (0–1).
         every: detect on every k-th frame (1 = all), or "auto" (chosen from the load).
+        person_size: top-down view: shoulder width from above, fraction of the frame's shorter side.
     """
 
     tiles: tuple[int, int] | None = None
     tile_overlap: float = 0.2
     score_threshold: float = 0.1
     every: int | str = 1
+    person_size: float = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +78,8 @@ class CameraConfig:
         source: where frames come from (None: given on the command line).
         units: "pixels", or "normalized" while coordinates still wait for the frame size.
         frame_size: (width, height) in pixels when known at load.
-        anchor: "bottom" (feet, oblique cameras) or "center" (straight-down cameras).
+        view: "angled" (the COCO person model) or "top-down" (a ceiling camera looking straight down).
+        anchor: "bottom" (feet, angled cameras) or "center" (the person seen from above, top-down).
         dwell_edges_s: dwell histogram bucket edges in seconds.
     """
 
@@ -80,6 +90,7 @@ class CameraConfig:
     units: str = "pixels"
     frame_size: tuple[int, int] | None = None
     anchor: str = "bottom"
+    view: str = "angled"
     dwell_edges_s: tuple[float, ...] = (10.0, 30.0, 120.0, 300.0)
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     heatmap: HeatmapConfig = field(default_factory=HeatmapConfig)
@@ -196,7 +207,8 @@ def _camera(raw: dict, camera_id: str, path: str, errors: list[str]) -> CameraCo
                 zones.append(Zone(item["id"], coords))
     config = CameraConfig(
         lines=tuple(lines), zones=tuple(zones), camera_id=camera_id, source=raw["source"],
-        units=raw["units"], frame_size=raw["frame_size"], anchor=raw["anchor"],
+        units=raw["units"], frame_size=raw["frame_size"], view=raw["view"],
+        anchor=raw["anchor"] or default_anchor(raw["view"]),
         dwell_edges_s=raw["dwell_edges_s"],
         detector=DetectorConfig(**raw["detector"]), heatmap=HeatmapConfig(**raw["heatmap"]),
     )
@@ -301,6 +313,15 @@ def camera_config_from_data(data: object, camera_id: str, where: str = "camera")
         errors.append("lines: a camera needs at least one line or zone")
     _raise_if(errors, where)
     return camera
+
+
+def with_view(config: CameraConfig, view: str | None) -> CameraConfig:
+    """The camera seen in `view` (the `--view` flag), with that view's anchor; None keeps it as is."""
+    if view is None:
+        return config
+    if view not in VIEWS:
+        raise ConfigError(f"--view: expected one of {', '.join(VIEWS)}, got {view!r}")
+    return replace(config, view=view, anchor=default_anchor(view))
 
 
 def parse_line_arg(text: str, line_id: str = "line-1", field_name: str = "--line") -> CountingLine:

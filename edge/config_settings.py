@@ -245,9 +245,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(f"{_C}.frame_size", "[width, height]", None,
             "frame size in pixels; with units: normalized, coordinates become pixels at load "
             "(else when the source opens)", parse=_frame_size),
-    Setting(f"{_C}.anchor", '"bottom" | "center"', "bottom",
-            "the point of a person that counts: bottom-centre of the box (feet; oblique cameras) or its "
-            "centre (cameras looking straight down)", parse=_choice("bottom", "center")),
+    Setting(f"{_C}.view", '"angled" | "top-down"', "angled",
+            "how the camera looks at people: from above and in front (angled; the COCO person model) or "
+            "straight down from the ceiling (top-down; background modelling, docs/ARCHITECTURE.md)",
+            parse=_choice("angled", "top-down")),
+    Setting(f"{_C}.anchor", '"bottom" | "center"', None,
+            "the point of a person that counts: bottom-centre of the box (feet; the default for angled) or "
+            "its centre (the person seen from above; the default for top-down)",
+            parse=_optional(_choice("bottom", "center"))),
     Setting(f"{_C}.lines", "list", [], "counting lines", kind="list"),
     Setting(f"{_C}.lines[].id", "id", REQUIRED, "line id, unique in the camera", parse=_id),
     Setting(f"{_C}.lines[].points", '"x1,y1,x2,y2"', REQUIRED,
@@ -268,6 +273,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(f"{_C}.detector.score_threshold", "number", 0.1,
             "lowest detection score passed to the tracker (which uses low ones only to extend tracks)",
             parse=_float_between(0.01, 0.9)),
+    Setting(f"{_C}.detector.person_size", "number", 0.2,
+            "top-down only: a person's shoulder width seen from above, as a fraction of the frame's shorter "
+            "side (about 0.2 for a camera 3 m above the floor with a 90° lens)", parse=_float_between(0.05, 0.6)),
     Setting(f"{_C}.detector.every", '"auto" | integer', 1,
             "run the detector on every k-th frame, the tracker predicts the frames between (1: every frame); "
             "\"auto\" raises k up to 4 while inference is slower than the camera's frame rate",

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from edge.config import DEFAULT_MIN_COUNT, CameraConfig
-from edge.detections.yolox import YoloxDetector
+from edge.detections.factory import make_detector
 from edge.events.zones import ZoneFigures
 from edge.frames.sources import open_source
 from edge.pipeline import CameraPipeline
@@ -66,7 +66,7 @@ def count(
         SourceError: the source cannot be opened.
         ModelError: the model is missing or corrupt.
     """
-    detector = YoloxDetector(score_threshold=config.detector.score_threshold)
+    detector = make_detector(config)
     started = time.perf_counter()
     totals: dict[str, dict[str, int]] = {ln.line_id: {"in": 0, "out": 0} for ln in config.lines}
     frames = 0

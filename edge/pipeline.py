@@ -63,6 +63,8 @@ class CameraPipeline:
     ) -> None:
         self.config = config
         tiles = config.detector.tiles
+        if config.view == "top-down":
+            tiles = None  # the top-down detector sees the whole frame at once; tiles are for small people
         self.detector = detector if tiles is None else TiledDetector(detector, tiles, config.detector.tile_overlap)
         self.tracker = ByteTracker()
         self.min_count = min_count

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from edge.config import CameraConfig
-from edge.detections.yolox import YoloxDetector
+from edge.detections.factory import make_detector
 from edge.errors import ConfigError
 from edge.frames.sources import open_source
 from edge.pipeline import CameraPipeline
@@ -95,7 +95,7 @@ def preview(
         raise ConfigError("preview: give --out FILE.mp4, or --out-dir DIR with --snapshot-every N")
     if snapshot_every is not None and snapshot_every < 1:
         raise ConfigError(f"--snapshot-every: expected a whole number of frames ≥ 1, got {snapshot_every}")
-    detector = YoloxDetector(score_threshold=config.detector.score_threshold)
+    detector = make_detector(config)
     written: list[Path] = []
     totals = {ln.line_id: {"in": 0, "out": 0} for ln in config.lines}
     frames = 0

@@ -1,0 +1,27 @@
+"""The person detector a camera's view asks for: one place that chooses, for every command.
+
+    view "angled"    YoloxDetector (COCO person class on onnxruntime), tiles as configured
+    view "top-down"  TopDownDetector (background modelling; no model file)
+"""
+
+from __future__ import annotations
+
+from edge.config import CameraConfig
+from edge.detections.detector import Detector
+
+__all__ = ["make_detector"]
+
+
+def make_detector(camera: CameraConfig, threads: int | None = None) -> Detector:
+    """A new detector for this camera (each camera needs its own: the top-down one keeps state).
+
+    Raises:
+        ModelError: the angled view's model file is missing or corrupt.
+    """
+    if camera.view == "top-down":
+        from edge.detections.topdown import TopDownDetector
+
+        return TopDownDetector(person_size=camera.detector.person_size)
+    from edge.detections.yolox import YoloxDetector
+
+    return YoloxDetector(score_threshold=camera.detector.score_threshold, threads=threads or 0)

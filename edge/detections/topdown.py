@@ -1,0 +1,259 @@
+"""People seen from straight above, found by background modelling: the `top-down` view's detector.
+
+A COCO detector (YOLOX) knows people from the side; from a ceiling camera a person is a head and
+shoulders and it finds almost nobody. This detector needs no model. Per frame, on a small grey
+copy (`work_width` pixels wide):
+
+    frame ─▶ grey, shrink, blur ─▶ exposure gain ─▶ difference to background ─▶ foreground
+          ─▶ drop shadow pixels ─▶ group into people (merge fragments, split side-by-side)
+          ─▶ Detections (boxes around each person's body, centre = the person from above)
+
+* Exposure: the camera's auto-exposure scales the whole image. The gain is the median ratio of
+  frame to background over background pixels (robust while people cover less than half the view),
+  and the frame is divided by it before differencing, so an exposure jump is not a crowd.
+* Background: a running mean and variance per pixel. Pixels with no person learn fast
+  (`learn_rate`); pixels under a person learn 50× slower, so someone standing under the camera
+  stays found for minutes, not seconds. Flickering pixels (leaf shadows, a screen) get a large
+  variance and so a higher threshold. When most of the view changes at once and stays changed
+  (the camera moved, the lights changed) the background restarts from the frame.
+* Shadows: a cast shadow only dims what is under it, so inside a shadow frame/background is a
+  smooth ratio below 1; on a person (hair, clothes, skin) the ratio follows the person's own
+  texture. Darker pixels whose local ratio is smooth are shadow and dropped, with a thin rim
+  around them (the shadow's soft edge).
+* People: what is left is closed with a kernel of about half a person, so a head, shoulders and
+  arms become one blob; a blob with at least `min_evidence` of a person's area is a person; a
+  blob of two or more persons' area is split by k-means on its pixels into that many people
+  (people walking side by side or one behind the other).
+* Score: how much of a person's area the blob shows (0.95 for a whole person), so fragments only
+  extend tracks (the tracker's low-score pass) and do not start them.
+
+`person_size` is a person's shoulder width seen from above as a fraction of the frame's shorter
+side (0.2 for a camera about 3 m above the floor with a 90° lens); it sets every size above. Limits
+(docs/ARCHITECTURE.md): a trolley or a large bag pushed alone is counted as a person; two people
+hugging are one; a person whose clothes match the floor exactly shows only head and arms.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from edge.detections.detections import Detections
+
+__all__ = ["TopDownDetector"]
+
+_SLOW = 0.02  # learning under a person, relative to learn_rate
+_MIN_SIGMA = 6.0  # grey levels: noise floor of the background's spread
+_K_SIGMA = 3.0
+_WARMUP = 30  # frames of plain averaging after a (re)start
+
+
+class TopDownDetector:
+    """Background-modelling person detector for cameras looking straight down.
+
+    Args:
+        person_size: shoulder width of a person from above, fraction of the frame's shorter side.
+        work_width: width of the grey working copy (pixels); smaller is faster and smooths noise.
+        learn_rate: how fast the background follows slow changes (0–1 per frame).
+        min_contrast: smallest grey-level change (after exposure gain) that can be foreground.
+        min_evidence: smallest blob, as a fraction of a person's area, reported as a person.
+        absorb_frames: frames after which something that stays changed becomes background.
+
+    Example:
+        >>> d = TopDownDetector(); len(d.detect(np.zeros((72, 128, 3), np.uint8)))
+        0
+    """
+
+    def __init__(self, person_size: float = 0.2, work_width: int = 320, learn_rate: float = 0.03,
+                 min_contrast: float = 18.0, min_evidence: float = 0.12,
+                 absorb_frames: int = 300) -> None:
+        if not 0.02 <= person_size <= 0.9:
+            raise ValueError(f"person_size: expected 0.02–0.9 of the frame's shorter side, got {person_size}")
+        self.person_size = person_size
+        self.work_width = work_width
+        self.learn_rate = learn_rate
+        self.min_contrast = min_contrast
+        self.min_evidence = min_evidence
+        self.absorb_frames = absorb_frames
+        self.reset()
+
+    def reset(self) -> None:
+        self._bg: np.ndarray | None = None
+        self._var: np.ndarray | None = None
+        self._people = None  # last frame's person mask (work size): not learnt fast, not used for gain
+        self._changed_frames = 0
+        self._shape: tuple[int, int] | None = None
+        self.last_masks: dict[str, np.ndarray] = {}  # for preview drawing only; never leaves the process
+
+    def _work(self, image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+        ww = min(self.work_width, w)
+        wh = max(8, round(h * ww / w))
+        small = cv2.resize(grey, (ww, wh), interpolation=cv2.INTER_AREA)
+        return cv2.GaussianBlur(small, (3, 3), 0).astype(np.float32)
+
+    def _start(self, work: np.ndarray) -> None:
+        self._bg = work.copy()
+        self._var = np.full_like(work, 12.0 ** 2)
+        self._people = np.zeros(work.shape, bool)
+        self._changed_for = np.zeros(work.shape, np.int32)
+        self._seen = 0
+        self._changed_frames = 0
+
+    def detect(self, image: np.ndarray) -> Detections:
+        h, w = image.shape[:2]
+        work = self._work(image)
+        if self._bg is None or self._shape != (h, w):
+            self._shape = (h, w)
+            self._start(work)
+            return Detections.empty()
+        bg, var = self._bg, self._var
+        # Follow the camera's exposure: map the background through this frame's tone curve.
+        bg = self._bg = _match_exposure(work, bg, self._people)
+        diff = work - bg
+        sigma = np.sqrt(var)
+        changed = np.abs(diff) > np.maximum(self.min_contrast, _K_SIGMA * np.maximum(sigma, _MIN_SIGMA))
+        if self._scene_changed(changed):
+            self._start(work)
+            return Detections.empty()
+        shadow = _shadow(work, bg, diff, changed)
+        people = changed & ~shadow
+        size = self.person_size * min(work.shape) # person width in work pixels
+        boxes, scores, people_mask = self._group(changed, people, size)
+        self._learn(work, changed, people_mask)
+        self.last_masks = {"changed": changed, "shadow": shadow, "people": people_mask}
+        if not boxes:
+            return Detections.empty()
+        scale = w / work.shape[1]
+        xyxy = np.asarray(boxes, np.float32) * np.float32(scale)
+        xyxy[:, 0::2] = np.clip(xyxy[:, 0::2], 0, w)
+        xyxy[:, 1::2] = np.clip(xyxy[:, 1::2], 0, h)
+        return Detections(xyxy, np.asarray(scores, np.float32))
+
+    def _scene_changed(self, changed: np.ndarray) -> bool:
+        """Most of the view changed for a second or more: the background is no longer valid."""
+        self._changed_frames = self._changed_frames + 1 if changed.mean() > 0.6 else 0
+        return self._changed_frames > 15
+
+    def _learn(self, work: np.ndarray, changed: np.ndarray, people: np.ndarray) -> None:
+        """Move the background towards this frame: fast where nothing changed, slowly elsewhere.
+
+        Shadows learn slowly too, or a passing shadow would leave a bright ghost behind.
+        """
+        clipped = work >= 250.0  # a clipped white says only "at least this bright"
+        target = np.where(clipped, np.maximum(self._bg, work), work)
+        step = target - self._bg
+        # Changed for longer than absorb_frames (a ghost, a moved chair, someone who stays):
+        # learnt at the full rate from then on.
+        self._changed_for = np.where(changed | people, self._changed_for + 1, 0)
+        slow = (changed | people) & (self._changed_for < self.absorb_frames)
+        self._seen += 1
+        if self._seen < _WARMUP:  # the first second: a plain running mean, so a bad first frame fades
+            rate = np.float32(max(self.learn_rate, 1.0 / (self._seen + 1)))
+        else:
+            rate = np.where(slow, self.learn_rate * _SLOW, self.learn_rate).astype(np.float32)
+        self._bg += rate * step
+        # The spread learns everywhere (slower under people): flicker raises its own threshold.
+        var_rate = np.where(people, 0.2 * self.learn_rate, self.learn_rate).astype(np.float32)
+        self._var += var_rate * (np.minimum(step * step, 80.0 ** 2) - self._var)
+        self._people = people
+
+    def _group(self, changed: np.ndarray, people: np.ndarray,
+               size: float) -> tuple[list[list[float]], list[float], np.ndarray]:
+        """Changed pixels → one box and score per person, and the mask of the blobs kept as people.
+
+        Blobs are made from every change, shadows included, so a person and the shadow attached
+        to their feet stay one blob (one track, one count); how many people a blob holds, and
+        where they are, come from its non-shadow pixels only.
+        """
+        k = max(3, int(round(size * 0.45)) | 1)
+        opened = cv2.morphologyEx(changed.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+        closed = cv2.morphologyEx(opened, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+        person_area = np.pi / 4 * size * size
+        evidence = np.bincount(labels.ravel(), weights=(people & (opened > 0)).ravel(), minlength=n)
+        boxes, scores = [], []
+        kept = np.zeros(people.shape, bool)
+        for i in np.flatnonzero(evidence >= self.min_evidence * person_area):
+            if i == 0:
+                continue
+            ys, xs = np.nonzero((labels == i) & people & (opened > 0))
+            kept |= labels == i
+            count = int(np.clip(np.floor(len(xs) / (1.6 * person_area) + 0.5), 1, 6))
+            if count > 1 and len(xs) > 2.2 * person_area:
+                groups = _split(xs, ys, count)
+            else:
+                groups = [(xs, ys)]
+            for gx, gy in groups:
+                box, score = _person_box(gx, gy, size, person_area)
+                if score >= self.min_evidence:
+                    boxes.append(box)
+                    scores.append(score)
+        return boxes, scores, kept
+
+
+def _match_exposure(work: np.ndarray, bg: np.ndarray, people: np.ndarray) -> np.ndarray:
+    """The background as this frame's exposure would show it.
+
+    Auto-exposure changes the camera's tone curve, not just a gain (dark and bright parts move
+    differently), so the curve is measured: for the background pixels of each brightness band,
+    the median brightness they have in this frame (robust while people and their shadows are a
+    minority of each band). Bands are joined monotonically and interpolated.
+    """
+    step = 2
+    keep = ~people[::step, ::step]
+    b = bg[::step, ::step][keep]
+    w = work[::step, ::step][keep]
+    band = np.clip(b, 0, 255).astype(np.int32) // 8
+    counts = np.bincount(band, minlength=32)
+    order = np.lexsort((w, band))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    ok = counts >= 30
+    if ok.sum() < 2:
+        return bg
+    medians = w[order][starts[ok] + counts[ok] // 2]
+    centres = np.array([float(np.median(b[band == k])) for k in np.flatnonzero(ok)])
+    medians = np.maximum.accumulate(medians)
+    shift = medians - centres
+    if np.abs(shift).max() < 1.0:
+        return bg
+    # Beyond the measured bands keep the nearest band's shift (np.interp holds the end values).
+    return np.clip(bg + np.interp(bg, centres, shift).astype(np.float32), 0.0, 255.0)
+
+
+def _shadow(frame: np.ndarray, bg: np.ndarray, diff: np.ndarray, changed: np.ndarray) -> np.ndarray:
+    """Changed pixels that are a smooth dimming of the background, and the rim around them."""
+    ratio = frame / np.maximum(bg, 1.0)
+    mean = cv2.blur(ratio, (5, 5))
+    spread = np.sqrt(np.maximum(cv2.blur(ratio * ratio, (5, 5)) - mean * mean, 0.0))
+    core = changed & (diff < 0) & (ratio > 0.1) & (ratio < 0.85) & (spread < 0.06)
+    core = cv2.morphologyEx(core.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    # A dark region that is mostly smooth dimming is one shadow, its rough soft edge included.
+    dark = (changed & (diff < 0)).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    core_count = np.bincount(labels.ravel(), weights=core.ravel(), minlength=n)
+    is_shadow = core_count >= 0.3 * np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+    is_shadow[0] = False
+    rim = cv2.dilate(core, np.ones((5, 5), np.uint8)) > 0
+    return (is_shadow[labels] | rim) & (diff < 0) & changed
+
+
+def _split(xs: np.ndarray, ys: np.ndarray, count: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    points = np.stack([xs, ys], axis=1).astype(np.float32)
+    if len(points) < count * 4:
+        return [(xs, ys)]
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 0.5)
+    cv2.setRNGSeed(7)
+    _, labels, _ = cv2.kmeans(points, count, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
+    labels = labels.ravel()
+    return [(xs[labels == j], ys[labels == j]) for j in range(count)]
+
+
+def _person_box(xs: np.ndarray, ys: np.ndarray, size: float, person_area: float) -> tuple[list[float], float]:
+    """A box centred on the pixels' centroid, as wide as they spread, between ½ and 1½ persons."""
+    cx, cy = float(xs.mean()), float(ys.mean())
+    half_w = float(np.clip(2.0 * xs.std(), 0.25 * size, 0.75 * size))
+    half_h = float(np.clip(2.0 * ys.std(), 0.25 * size, 0.75 * size))
+    score = float(min(0.95, len(xs) / (0.6 * person_area) * 0.95))
+    return [cx - half_w, cy - half_h, cx + half_w, cy + half_h], score
