@@ -27,37 +27,67 @@ class BatchResult:
         self.statuses = 0
 
 
+WINDOW_COLUMNS = ("message_id", "store_id", "camera_id", "agent_id", "start", "end", "frames", "in_count",
+                  "out_count", "payload", "received_at")
+LINE_COLUMNS = ("message_id", "store_id", "camera_id", "start", "line_id", "in_count", "out_count")
+ZONE_COLUMNS = ("message_id", "store_id", "camera_id", "start", "zone_id", "occupancy_current", "occupancy_max",
+                "occupancy_mean", "entries", "dwell_visits", "dwell_median_s", "dwell_counts", "dwell_edges_s")
+
+
+def _replace_sql(table: str, columns: tuple[str, ...]) -> str:
+    return (f"INSERT OR REPLACE INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})")
+
+
+# The same statement text every batch, so sqlite3's statement cache prepares each one once.
+_REPLACE_WINDOWS = _replace_sql("windows", WINDOW_COLUMNS)
+_REPLACE_LINES = _replace_sql("window_lines", LINE_COLUMNS)
+_REPLACE_ZONES = _replace_sql("window_zones", ZONE_COLUMNS)
+_DELETE_LINES = "DELETE FROM window_lines WHERE message_id = ?"
+_DELETE_ZONES = "DELETE FROM window_zones WHERE message_id = ?"
+
+
 def write_batch(db: sqlite_utils.Database, items: Iterable[MetricRow | StatusRow | Rejection],
                 received_at: datetime) -> BatchResult:
     """Store one batch in one transaction."""
     result = BatchResult()
     received = iso_z(received_at)
-    windows, lines, zones, dead, metrics = [], [], [], [], []
+    latest: dict[str, MetricRow] = {}  # message id → its last copy in the batch, the one stored
+    metrics: list[MetricRow] = []
+    dead: list[dict] = []
     statuses: list[StatusRow] = []
     for item in items:
-        if isinstance(item, Rejection):
+        if type(item) is MetricRow:
+            metrics.append(item)
+            latest.pop(item.message_id, None)  # a later copy goes last, as if written after
+            latest[item.message_id] = item
+        elif isinstance(item, Rejection):
             dead.append({"received_at": iso_z(item.received_at), "topic": item.topic, "reason": item.reason,
                          "payload_excerpt": item.payload_excerpt, "size": item.size})
-            result.rejected += 1
         elif isinstance(item, StatusRow):
             statuses.append(item)
-            result.statuses += 1
         else:
             metrics.append(item)
-            windows.append(_window_row(item, received))
-            lines.extend(_line_rows(item))
-            zones.extend(_zone_rows(item))
-            result.stored += 1
-    with db.conn:
-        if windows:
-            ids = [w["message_id"] for w in windows]
-            marks = ",".join("?" * len(ids))
+            latest.pop(item.message_id, None)
+            latest[item.message_id] = item
+    result.stored, result.rejected, result.statuses = len(metrics), len(dead), len(statuses)
+    conn = db.conn
+    with conn:
+        if latest:
+            windows, lines, zones = [], [], []
+            for row in latest.values():
+                windows.append(_window_values(row, received))
+                lines.extend(_line_values(row))
+                zones.extend(_zone_values(row))
+            ids = [(message_id,) for message_id in latest]
             # a re-sent window replaces its children too (a line or zone may have been renamed)
-            db.execute(f"DELETE FROM window_lines WHERE message_id IN ({marks})", ids)
-            db.execute(f"DELETE FROM window_zones WHERE message_id IN ({marks})", ids)
-            _replace_rows(db, "windows", windows)
-            _replace_rows(db, "window_lines", lines)
-            _replace_rows(db, "window_zones", zones)
+            conn.executemany(_DELETE_LINES, ids)
+            conn.executemany(_DELETE_ZONES, ids)
+            conn.executemany(_REPLACE_WINDOWS, windows)
+            if lines:
+                conn.executemany(_REPLACE_LINES, lines)
+            if zones:
+                conn.executemany(_REPLACE_ZONES, zones)
             update_rollups(db, metrics, received)  # same transaction: a stored window is in its rollups
         if dead:
             db["dead_letters"].insert_all(dead, pk="id")
@@ -66,43 +96,47 @@ def write_batch(db: sqlite_utils.Database, items: Iterable[MetricRow | StatusRow
     return result
 
 
-def _replace_rows(db: sqlite_utils.Database, table: str, rows: list[dict]) -> None:
-    """INSERT OR REPLACE with one executemany: the hot path of ingest (sqlite-utils' insert_all
-    costs ~40 µs a row in type conversion; these rows are already plain str/int/float)."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    sql = (f"INSERT OR REPLACE INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
-           f"VALUES ({', '.join('?' * len(columns))})")
-    db.conn.executemany(sql, [tuple(r[c] for c in columns) for r in rows])
+def _window_values(row: MetricRow, received: str) -> tuple:
+    p = row.payload
+    lines = p["lines"]
+    in_count = out_count = 0
+    for ln in lines:
+        in_count += ln["in"]
+        out_count += ln["out"]
+    return (row.message_id, row.store_id, row.camera_id, row.agent_id, row.start_iso or iso_z(row.start),
+            row.end_iso or iso_z(row.end), p["frames"], in_count, out_count,
+            row.payload_json or json.dumps(p, separators=(",", ":")), received)
 
 
-def _window_row(row: MetricRow, received: str) -> dict:
-    lines = row.payload["lines"]
-    return {
-        "message_id": row.message_id, "store_id": row.store_id, "camera_id": row.camera_id,
-        "agent_id": row.agent_id, "start": row.start_iso or iso_z(row.start), "end": row.end_iso or iso_z(row.end),
-        "frames": row.payload["frames"],
-        "in_count": sum(ln["in"] for ln in lines), "out_count": sum(ln["out"] for ln in lines),
-        "payload": json.dumps(row.payload, separators=(",", ":")), "received_at": received,
-    }
-
-
-def _line_rows(row: MetricRow) -> list[dict]:
-    return [{"message_id": row.message_id, "store_id": row.store_id, "camera_id": row.camera_id,
-             "start": row.start_iso or iso_z(row.start), "line_id": ln["line_id"], "in_count": ln["in"],
-             "out_count": ln["out"]}
+def _line_values(row: MetricRow) -> list[tuple]:
+    start = row.start_iso or iso_z(row.start)
+    return [(row.message_id, row.store_id, row.camera_id, start, ln["line_id"], ln["in"], ln["out"])
             for ln in row.payload["lines"]]
 
 
+def _zone_values(row: MetricRow) -> list[tuple]:
+    zones = row.payload.get("zones")
+    if not zones:
+        return []
+    start = row.start_iso or iso_z(row.start)
+    return [(row.message_id, row.store_id, row.camera_id, start, z["zone_id"], z["occupancy"]["current"],
+             z["occupancy"]["max"], z["occupancy"]["mean"], z["entries"], z["dwell"]["visits"],
+             z["dwell"]["median_s"], json.dumps(z["dwell"]["counts"]), json.dumps(z["dwell"]["edges_s"]))
+            for z in zones]
+
+
+# The rows as dicts (column → value), for tools that build a database the writer's way.
+
+def _window_row(row: MetricRow, received: str) -> dict:
+    return dict(zip(WINDOW_COLUMNS, _window_values(row, received), strict=True))
+
+
+def _line_rows(row: MetricRow) -> list[dict]:
+    return [dict(zip(LINE_COLUMNS, values, strict=True)) for values in _line_values(row)]
+
+
 def _zone_rows(row: MetricRow) -> list[dict]:
-    return [{"message_id": row.message_id, "store_id": row.store_id, "camera_id": row.camera_id,
-             "start": row.start_iso or iso_z(row.start), "zone_id": z["zone_id"],
-             "occupancy_current": z["occupancy"]["current"], "occupancy_max": z["occupancy"]["max"],
-             "occupancy_mean": z["occupancy"]["mean"], "entries": z["entries"],
-             "dwell_visits": z["dwell"]["visits"], "dwell_median_s": z["dwell"]["median_s"],
-             "dwell_counts": json.dumps(z["dwell"]["counts"]), "dwell_edges_s": json.dumps(z["dwell"]["edges_s"])}
-            for z in row.payload.get("zones", [])]
+    return [dict(zip(ZONE_COLUMNS, values, strict=True)) for values in _zone_values(row)]
 
 
 def _apply_status(db: sqlite_utils.Database, status: StatusRow, received: str) -> None:

@@ -64,3 +64,20 @@ def test_report_on_missing_db_is_a_store_error(tmp_path):
 
     with pytest.raises(StoreError, match="no hub database"):
         open_db(tmp_path / "absent.db", create=False)
+
+
+def test_a_window_twice_in_one_batch_keeps_only_the_last_copys_lines(tmp_path):
+    db = open_db(tmp_path / "hub.db")
+    start = T0
+    first = WindowAggregate("s1", "cam-1", start, start + timedelta(minutes=1), 100, (LineTotals("door", 1, 0),))
+    renamed = WindowAggregate("s1", "cam-1", start, start + timedelta(minutes=1), 100, (LineTotals("gate", 4, 2),))
+    messages = (window_message(first, "box-1"), window_message(renamed, "box-1"))
+    rows = [validate(m.topic, m.payload, NOW) for m in messages]
+    result = write_batch(db, rows, NOW)
+    assert result.stored == 2
+    assert [(r["line_id"], r["in_count"]) for r in db["window_lines"].rows] == [("gate", 4)]
+    (window,) = db["windows"].rows
+    assert (window["in_count"], window["out_count"]) == (4, 2)
+    assert json.loads(window["payload"]) == rows[1].payload
+    report = build_report(db, "s1", None, None)
+    assert (report.in_count, report.out_count) == (4, 2)

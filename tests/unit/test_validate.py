@@ -84,3 +84,43 @@ def test_status_must_match_topic_agent():
 def test_deeply_nested_json_does_not_raise():
     result = validate(TOPIC, b"[" * 30000 + b"]" * 30000, NOW)  # under the size limit
     assert isinstance(result, Rejection)
+
+
+@pytest.mark.parametrize("field, value", [("start", "2026-13-11T09:00:00Z"), ("end", "2026-11-11T25:00:00Z"),
+                                          ("start", "2026-02-30T09:00:00Z")])
+def test_a_date_that_does_not_exist_is_rejected_not_raised(field, value):
+    result = validate(TOPIC, mutated(lambda p: p["window"].update({field: value})), NOW)
+    assert isinstance(result, Rejection) and result.reason.startswith("window: not a valid time"), result
+
+
+@pytest.mark.parametrize("value, ok", [("2026-11-11T09:00:00Z", True), ("2026-11-11T09:00:00.000Z", False),
+                                       ("2026-11-11T09:00:00.5Z", False)])
+def test_only_canonical_window_times_pass(value, ok):
+    result = validate(TOPIC, mutated(lambda p: p["window"].update(start=value)), NOW)
+    if ok:
+        assert isinstance(result, MetricRow)
+    else:
+        assert isinstance(result, Rejection) and result.reason.startswith("window: times must be written"), result
+
+
+def test_a_byte_order_mark_is_not_json():
+    result = validate(TOPIC, b"\xef\xbb\xbf" + encode(good()), NOW)
+    assert isinstance(result, Rejection) and result.reason.startswith("json: Unexpected UTF-8 BOM"), result
+
+
+def test_a_check_that_raises_becomes_a_rejection(monkeypatch):
+    import hub.ingest.validate as v
+
+    def broken(document, name="metrics-v1"):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(v, "schema_errors", broken)
+    result = validate(TOPIC, encode(good()), NOW)
+    assert isinstance(result, Rejection) and result.reason.startswith("schema: could not be checked"), result
+
+
+def test_a_stored_row_keeps_the_payload_text():
+    payload = encode(good())
+    row = validate(TOPIC, payload, NOW)
+    assert isinstance(row, MetricRow) and json.loads(row.payload_json) == row.payload
+    assert row.payload_json == payload.decode()
