@@ -1,7 +1,7 @@
-"""Subscriber: paho (MQTT v5, persistent session, manual acks) → queue → writer thread → SQLite.
+"""Subscriber: paho (MQTT v5, persistent session, manual acks) → inbox → writer thread → SQLite.
 
-    broker ──▶ on_message (network thread) ──▶ queue ──▶ writer thread: validate, write batch,
-                                                          commit, THEN ack each message (QoS 1)
+    broker ──▶ network thread ──▶ inbox ──▶ writer thread: validate, write batch,
+               (IngestClient)     (deque)                 commit, THEN ack the batch (QoS 1)
 
 The session survives hub restarts (clean start off, session expiry set): windows published
 while the hub is down wait at the broker and arrive when it comes back. Manual acks mean a
@@ -11,10 +11,10 @@ message is acknowledged only once it is on disk.
 from __future__ import annotations
 
 import logging
-import queue
 import ssl
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from paho.mqtt.properties import Properties
 
 from edge.delivery.broker import BrokerAddress
 from edge.protocol.topics import PREFIX
+from hub.ingest.mqtt_client import IngestClient, is_supported
 from hub.ingest.validate import validate
 from hub.ingest.writer import write_batch
 from hub.store.db import open_db
@@ -33,6 +34,9 @@ from hub.store.db import open_db
 __all__ = ["IngestSettings", "Ingestor"]
 
 log = logging.getLogger("retail_hub.ingest")
+
+INBOX_MAX = 50_000  # messages received and not yet written; past it the network thread waits
+Received = tuple[str, bytes, int, int]  # (topic, payload, mid, qos)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,10 @@ class Ingestor:
     def __init__(self, settings: IngestSettings) -> None:
         self.settings = settings
         self.db = open_db(settings.db_path)
-        self._queue: queue.Queue[mqtt.MQTTMessage] = queue.Queue(maxsize=50_000)
+        # The network thread appends, the writer thread pops (deque operations are atomic);
+        # `_arrived` wakes the writer when it has found the inbox empty.
+        self._inbox: deque[Received] = deque()
+        self._arrived = threading.Event()
         self._stop = threading.Event()
         self.stored = 0
         self.rejected = 0
@@ -77,8 +84,9 @@ class Ingestor:
 
     def _make_client(self) -> mqtt.Client:
         s = self.settings
-        client = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2, client_id=s.client_id,
-                             protocol=mqtt.MQTTv5, manual_ack=True)
+        options = dict(callback_api_version=CallbackAPIVersion.VERSION2, client_id=s.client_id,
+                       protocol=mqtt.MQTTv5, manual_ack=True)
+        client = IngestClient(self._receive, **options) if is_supported() else mqtt.Client(**options)
         if s.broker.username:
             client.username_pw_set(s.broker.username, s.broker.password)
         if s.broker.is_tls:
@@ -110,7 +118,21 @@ class Ingestor:
             log.warning("lost the broker %s (%s); reconnecting", self.settings.broker, reason_code)
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
-        self._queue.put(message)  # blocks the network thread when the writer is far behind
+        """paho's own path (a PUBLISH with properties, or a paho without IngestClient's internals)."""
+        try:
+            topic = message.topic
+        except UnicodeDecodeError:  # brokers refuse such topics; recorded as a dead letter if one comes
+            topic = message._topic.decode("utf-8", "backslashreplace")
+        self._receive(topic, message.payload, message.mid, message.qos)
+
+    def _receive(self, topic: str, payload: bytes, mid: int, qos: int) -> None:
+        """On the network thread, for each message."""
+        inbox = self._inbox
+        while len(inbox) >= INBOX_MAX and not self._stop.is_set():
+            time.sleep(0.005)  # the writer is far behind: stop reading, the broker holds the rest
+        inbox.append((topic, payload, mid, qos))
+        if not self._arrived.is_set():
+            self._arrived.set()
 
     def start(self) -> None:
         props = Properties(PacketTypes.CONNECT)
@@ -132,25 +154,36 @@ class Ingestor:
         self._client.loop_stop()
         self.db.close()
 
+    def _wait_for_inbox(self, timeout: float) -> bool:
+        """Whether the inbox has something, waiting up to `timeout` for it."""
+        if self._inbox:
+            return True
+        self._arrived.clear()
+        if self._inbox:  # arrived between the check and the clear
+            return True
+        return self._arrived.wait(timeout) and bool(self._inbox)
+
+    def _take(self, batch: list[Received], limit: int) -> None:
+        inbox = self._inbox
+        while inbox and len(batch) < limit:
+            batch.append(inbox.popleft())
+
     def _write_loop(self) -> None:
         s = self.settings
         while not self._stop.is_set():
-            try:
-                first = self._queue.get(timeout=0.2)
-            except queue.Empty:
+            if not self._wait_for_inbox(0.2):
                 continue
-            batch = [first]
+            batch: list[Received] = []
+            self._take(batch, s.batch_max)
             deadline = time.monotonic() + s.batch_wait_s
-            while len(batch) < s.batch_max:
-                try:
-                    batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
-                except queue.Empty:
-                    break
+            while len(batch) < s.batch_max and (left := deadline - time.monotonic()) > 0:
+                if self._wait_for_inbox(left):
+                    self._take(batch, s.batch_max)
             self._write(batch)
 
-    def _write(self, batch: list[mqtt.MQTTMessage]) -> None:
+    def _write(self, batch: list[Received]) -> None:
         now = datetime.now(UTC)
-        items = [validate(m.topic, m.payload, now) for m in batch]
+        items = [validate(topic, payload, now) for topic, payload, _, _ in batch]
         try:
             result = write_batch(self.db, items, now)
         except Exception:  # a database failure: do not ack; the broker re-delivers later
@@ -158,11 +191,20 @@ class Ingestor:
             return
         self.stored += result.stored
         self.rejected += result.rejected
-        for item in items:
-            if hasattr(item, "reason"):
-                log.warning("rejected a message on %s: %s", item.topic, item.reason)
-        for message in batch:
-            if message.qos > 0:
-                self._client.ack(message.mid, message.qos)
+        if result.rejected:
+            for item in items:
+                if hasattr(item, "reason"):
+                    log.warning("rejected a message on %s: %s", item.topic, item.reason)
+        self._ack(batch)
         if self.on_batch is not None:
             self.on_batch(result)
+
+    def _ack(self, batch: list[Received]) -> None:
+        """Acknowledge a committed batch to the broker (QoS 1; the hub subscribes at QoS 1)."""
+        client = self._client
+        if isinstance(client, IngestClient):
+            client.ack_many([mid for _, _, mid, qos in batch if qos == 1])
+            batch = [m for m in batch if m[3] > 1]  # none, unless a broker sent QoS 2 anyway
+        for _, _, mid, qos in batch:
+            if qos > 0:
+                client.ack(mid, qos)
