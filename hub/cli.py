@@ -299,8 +299,9 @@ def run_provision_store(args: argparse.Namespace) -> int:
     from hub.store.stores import parse_tz
 
     parse_tz(args.tz, "--tz")
-    model_file = args.model_out or Path(f"{args.store}.stores.yaml")
-    if model_file.resolve().parent == (args.out or Path(args.store)).resolve():
+    out = args.out or Path(args.store)
+    model_file = args.model_out or out.parent / f"{args.store}.stores.yaml"   # beside the bundle, not in it
+    if model_file.resolve().parent == out.resolve():
         raise ConfigError("--model-out: keep the store model on the hub, outside the bundle copied to the store box")
     result = provision_store(args.store, args.passwd_file, args.out or Path(args.store), args.broker_url,
                              ca_file=args.ca_file, edge_ca_path=args.edge_ca_path, overwrite=args.overwrite)
@@ -371,8 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
                                           "when --ca-file is given)")
     p.add_argument("--out", type=Path, help="folder for edge.yaml and ca.crt (default ./STORE)")
     p.add_argument("--overwrite", action="store_true", help="re-provision an existing store (new password)")
-    p.add_argument("--model-out", type=Path, help="the hub-side store-model file to start (default ./STORE.stores.yaml;"
-                                                  " an existing one is kept)")
+    p.add_argument("--model-out", type=Path,
+                   help="the hub-side store-model file to start (default STORE.stores.yaml beside the --out folder; "
+                        "an existing one is kept)")
     p.add_argument("--tz", default="UTC", help="the store's IANA time zone in that model (default UTC)")
     p.set_defaults(run=run_provision_store)
 

@@ -220,3 +220,11 @@ def test_reports_show_visitors_occupancy_and_imbalance_per_store_day(db):
     assert "2026-11-10        180      120         60" in render(report, "table")
     assert "store_day,visitors,exits,imbalance" in render(report, "csv")
     assert "Imbalance at reset" in render(report, "html")
+
+
+def test_provision_store_puts_the_model_beside_the_bundle_by_default(tmp_path):
+    result = cli("retail-hub", "provision-store", "s8", "--broker-url", "mqtt://127.0.0.1:1883", "--passwd-file",
+                 str(tmp_path / "passwd"), "--out", str(tmp_path / "bundles" / "s8"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "bundles" / "s8.stores.yaml").is_file()
+    assert sorted(p.name for p in (tmp_path / "bundles" / "s8").iterdir()) == ["edge.yaml"]
