@@ -121,12 +121,16 @@ def throughput(total: int, publishers: int, workers: int = 1) -> dict:
     for e in ready:
         e.wait(60)
     cpu0 = sum(cpu_seconds(h.pid) for h in hubs)
+    broker_cpu0 = cpu_seconds(broker.proc.pid)
+    pubs_cpu0 = sum(cpu_seconds(p.pid) for p in procs)  # building the messages is not publishing
     t0 = time.perf_counter()
     go.set()
     while rows(work / "hub.db") < total and time.perf_counter() - t0 < 600:
         time.sleep(0.05)
     elapsed = time.perf_counter() - t0
     hub_cpu = sum(cpu_seconds(h.pid) for h in hubs) - cpu0
+    broker_cpu = cpu_seconds(broker.proc.pid) - broker_cpu0
+    pubs_cpu = sum(cpu_seconds(p.pid) for p in procs) - pubs_cpu0  # still running: waiting for acks
     stored = rows(work / "hub.db")
     for p in procs:
         p.join(60)
@@ -136,7 +140,9 @@ def throughput(total: int, publishers: int, workers: int = 1) -> dict:
     broker.stop()
     return {"hub_workers": workers, "messages": stored, "seconds": round(elapsed, 2),
             "msgs_per_s": round(stored / elapsed),
-            "hub_cpu_ms_per_msg": round(hub_cpu * 1000 / max(stored, 1), 3)}
+            "hub_cpu_ms_per_msg": round(hub_cpu * 1000 / max(stored, 1), 3),
+            "broker_cpu_ms_per_msg": round(broker_cpu * 1000 / max(stored, 1), 3),
+            "publishers_cpu_ms_per_msg": round(pubs_cpu * 1000 / max(stored, 1), 3)}
 
 
 def latency(rate: float, seconds: float) -> dict:

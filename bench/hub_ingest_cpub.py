@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -55,6 +56,8 @@ def main() -> None:
             for i in range(args.workers)]
     total = args.per_publisher * args.publishers
     cpu0 = sum(hi.cpu_seconds(h.pid) for h in hubs)
+    broker_cpu0 = hi.cpu_seconds(broker.proc.pid)
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     pubs = [subprocess.Popen(["mosquitto_pub", "-p", str(broker.port), "-q", "1", "-l",
                               "-t", f"retail/v1/metrics/store-{k}/cam-0"], stdin=open(f))
@@ -63,16 +66,21 @@ def main() -> None:
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
     hub_cpu = sum(hi.cpu_seconds(h.pid) for h in hubs) - cpu0
+    broker_cpu = hi.cpu_seconds(broker.proc.pid) - broker_cpu0
     stored = hi.rows(work / "hub.db")
     for p in pubs:
         p.wait(30)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    pubs_cpu = (children.ru_utime + children.ru_stime) - (children0.ru_utime + children0.ru_stime)
     for hub in hubs:
         os.killpg(hub.pid, signal.SIGTERM)
         hub.wait(20)
     broker.stop()
     print(json.dumps({"hub_workers": args.workers, "stored": stored, "seconds": round(elapsed, 2),
                       "msgs_per_s": round(stored / elapsed),
-                      "hub_cpu_ms_per_msg": round(hub_cpu * 1000 / max(stored, 1), 3)}))
+                      "hub_cpu_ms_per_msg": round(hub_cpu * 1000 / max(stored, 1), 3),
+                      "broker_cpu_ms_per_msg": round(broker_cpu * 1000 / max(stored, 1), 3),
+                      "publishers_cpu_ms_per_msg": round(pubs_cpu * 1000 / max(stored, 1), 3)}))
 
 
 if __name__ == "__main__":

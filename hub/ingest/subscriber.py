@@ -70,6 +70,11 @@ class Ingestor:
     def __init__(self, settings: IngestSettings) -> None:
         self.settings = settings
         self.db = open_db(settings.db_path)
+        # Acked means durable, power loss included: the broker forgets a message once it has the
+        # PUBACK, and under WAL with synchronous=NORMAL the last commits may not survive a power
+        # cut (they do survive a crash of the process). FULL syncs the WAL at each commit; under
+        # load a commit holds hundreds of messages, and the measured CPU per message did not move.
+        self.db.conn.execute("PRAGMA synchronous=FULL")
         # The network thread appends, the writer thread pops (deque operations are atomic);
         # `_arrived` wakes the writer when it has found the inbox empty.
         self._inbox: deque[Received] = deque()

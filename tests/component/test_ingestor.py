@@ -1,0 +1,78 @@
+"""The Ingestor's writer side without a broker: inbox → validated batch → commit → one ack write."""
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from edge.delivery.broker import parse_broker_url
+from edge.protocol.messages import window_message
+from edge.windows.aggregate import LineTotals, WindowAggregate
+from hub.ingest.mqtt_client import IngestClient
+from hub.ingest.subscriber import Ingestor, IngestSettings
+
+pytestmark = pytest.mark.component
+T0 = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=1)
+
+
+def window(minute: int, store: str = "s1"):
+    start = T0 + timedelta(minutes=minute)
+    w = WindowAggregate(store, "cam-1", start, start + timedelta(minutes=1), 100, (LineTotals("door", 2, 1),))
+    return window_message(w, "box-1")
+
+
+@pytest.fixture
+def ingestor(tmp_path):
+    ing = Ingestor(IngestSettings(broker=parse_broker_url("mqtt://127.0.0.1:1"), db_path=tmp_path / "hub.db"))
+    ing._client._thread = object()  # as under loop_start(): acks are queued for the network thread
+    ing._writer.start()
+    yield ing
+    ing._stop.set()
+    ing._writer.join(5)
+    ing.db.close()
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert predicate()
+
+
+def test_acked_means_synced_at_commit(ingestor):
+    assert ingestor.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_a_batch_is_written_then_acked_in_one_write(ingestor):
+    assert isinstance(ingestor._client, IngestClient)
+    messages = [window(i) for i in range(300)]
+    for mid, m in enumerate(messages, start=1):
+        ingestor._receive(m.topic, m.payload, mid, 1)
+    ingestor._receive("retail/v1/metrics/s1/cam-1", b"{broken", 301, 1)
+    wait_for(lambda: ingestor.stored + ingestor.rejected == 301)
+    assert ingestor.db["windows"].count == 300 and ingestor.db["dead_letters"].count == 1
+    acked = b"".join(p["packet"] for p in ingestor._client._out_packet)
+    assert acked == b"".join(b"\x40\x02" + mid.to_bytes(2, "big") for mid in range(1, 302))
+
+
+def test_nothing_is_acked_when_the_commit_fails(ingestor, monkeypatch):
+    import hub.ingest.subscriber as sub
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(sub, "write_batch", failing)
+    m = window(0)
+    ingestor._receive(m.topic, m.payload, 1, 1)
+    wait_for(lambda: not ingestor._inbox)
+    time.sleep(0.2)
+    assert ingestor.stored == 0 and not ingestor._client._out_packet
+
+
+def test_a_slow_trickle_is_written_at_once(ingestor):
+    for minute in range(3):
+        m = window(minute)
+        sent = time.monotonic()
+        ingestor._receive(m.topic, m.payload, minute + 1, 1)
+        wait_for(lambda minute=minute: ingestor.stored == minute + 1)
+        assert time.monotonic() - sent < 0.5
