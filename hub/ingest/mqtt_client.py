@@ -12,8 +12,11 @@ a second; this subclass changes only those, and hands everything else to paho as
    packet too short) goes through paho's own `_handle_publish`, so it is decoded, checked and
    reported exactly as before, and reaches `deliver` through `on_message`.
 2. **Reading.** paho reads one packet per `select()` (it sizes the burst by its own in-flight
-   counts, which are 0 for a subscriber). `loop_read` here keeps reading until the socket has
-   nothing more, up to `READ_BURST` packets, then lets the loop write (the acks) again.
+   counts, which are 0 for a subscriber), with three `recv()` calls per packet (the type byte,
+   the length bytes one by one, the rest). Here `_sock_recv` serves those reads from one
+   `recv()` of up to 64 KiB, and `loop_read` keeps reading until the socket has nothing more,
+   up to `READ_BURST` packets, then lets the loop write (the acks) again. It never stops with
+   bytes left in its buffer: `select()` would not know about them.
 3. **Acknowledging.** `ack_many(mids)` queues one write holding every PUBACK of a committed
    batch, instead of one queued packet, one wake-up of the network thread and one `send()`
    each.
@@ -38,7 +41,7 @@ Deliver = Callable[[str, bytes, int, int], None]  # (topic, payload, mid, qos)
 _PUBACK = 0x40
 _PUBACK_PACKET = struct.Struct("!BBH")  # fixed header, remaining length 2, packet id (reason omitted: success)
 _INTERNALS = ("_in_packet", "_packet_read", "_packet_queue", "_handle_publish", "_loop_rc_handle",
-              "_in_callback_mutex", "_manual_ack", "_protocol", "_sock", "_easy_log")
+              "_in_callback_mutex", "_manual_ack", "_protocol", "_sock", "_sock_recv", "_send_puback")
 
 
 def is_supported() -> bool:
@@ -51,24 +54,42 @@ def is_supported() -> bool:
 class IngestClient(mqtt.Client):
     """A paho Client whose QoS 0/1 PUBLISHes without properties go straight to `deliver`."""
 
-    READ_BURST = 200  # packets read per select() at most, so acks still go out during a flood
+    READ_BURST = 200  # packets read per select(), about, so acks still go out during a flood
+    RECV_SIZE = 65536
 
     def __init__(self, deliver: Deliver, **kwargs) -> None:
         super().__init__(**kwargs)
         self._deliver = deliver
+        self._rbuf = b""  # bytes received and not yet handed to paho's reader: _rbuf[_rpos:]
+        self._rpos = 0
+        self._rsock: object = None  # the socket they came from (a reconnect drops them)
 
     # -- reading ------------------------------------------------------------------------------
 
+    def _sock_recv(self, bufsize: int) -> bytes:
+        buf, pos = self._rbuf, self._rpos
+        if pos >= len(buf) or self._rsock is not self._sock:
+            data = super()._sock_recv(max(bufsize, self.RECV_SIZE))  # BlockingIOError when none
+            if len(data) <= bufsize:  # all of it is asked for (b"": the broker closed)
+                self._rbuf, self._rpos = b"", 0
+                return data
+            buf, pos, self._rbuf, self._rsock = data, 0, data, self._sock
+        self._rpos = min(pos + bufsize, len(buf))
+        return buf[pos:self._rpos]
+
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
-        for _ in range(max(max_packets, self.READ_BURST)):
+        count = 0
+        while True:
             if self._sock is None:
                 return MQTTErrorCode.MQTT_ERR_NO_CONN
             rc = self._packet_read()
             if rc > 0:
                 return self._loop_rc_handle(rc)
             if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
-                break
-        return MQTTErrorCode.MQTT_ERR_SUCCESS
+                return MQTTErrorCode.MQTT_ERR_SUCCESS
+            count += 1
+            if count >= max(max_packets, self.READ_BURST) and self._rpos >= len(self._rbuf):
+                return MQTTErrorCode.MQTT_ERR_SUCCESS
 
     def _handle_publish(self) -> MQTTErrorCode:
         header = self._in_packet["command"]
