@@ -2,8 +2,11 @@
 
 Each output frame: faces blurred first (edge/privacy/blur.py, also the head region of every
 tracked person), then person boxes (no track ids: privacy), lines with their A→B direction and
-in/out counts so far, zones with their current occupancy. Written as an MP4 (`out`) and/or as a
-PNG every `snapshot_every` frames (`out_dir`). Nothing else is written; frames are not kept.
+in/out counts so far, zones with their current occupancy. With a top-down camera (`view:
+top-down`) it also tints what the background-modelling detector sees: red where it finds people,
+blue where it drops a shadow, so an installer can check `person_size` and the lighting.
+Written as an MP4 (`out`) and/or as a PNG every `snapshot_every` frames (`out_dir`). Nothing
+else is written; frames are not kept.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ from edge.frames.sources import open_source
 from edge.pipeline import CameraPipeline
 from edge.tracks.tracks import Tracks
 
-__all__ = ["PreviewResult", "preview", "draw_overlay"]
+__all__ = ["PreviewResult", "preview", "draw_overlay", "draw_detector_view"]
 
 LINE_COLOUR = (0, 200, 255)   # BGR amber
 ZONE_COLOUR = (255, 160, 0)   # BGR blue
 BOX_COLOUR = (80, 220, 80)    # BGR green
+MASK_COLOURS = {"shadow": (255, 80, 0), "people": (0, 0, 255)}  # BGR: shadows blue, people red
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,19 @@ def draw_overlay(image: np.ndarray, config: CameraConfig, tracks: Tracks,
         _label(out, f"{line.line_id}: in {t['in']} out {t['out']}", (tip[0] + 4, tip[1]))
     for x1, y1, x2, y2 in np.round(tracks.detections.xyxy).astype(int).tolist():
         cv2.rectangle(out, (x1, y1), (x2, y2), BOX_COLOUR, 2)
+    return out
+
+
+def draw_detector_view(image: np.ndarray, masks: dict[str, np.ndarray], alpha: float = 0.4) -> np.ndarray:
+    """Tint the top-down detector's masks (its working size) onto a copy of the frame."""
+    out = image.copy()
+    h, w = out.shape[:2]
+    for name, colour in MASK_COLOURS.items():
+        mask = masks.get(name)
+        if mask is None or not mask.any():
+            continue
+        full = cv2.resize(mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+        out[full] = (out[full] * (1 - alpha) + np.array(colour) * alpha).astype(np.uint8)
     return out
 
 
@@ -110,6 +127,9 @@ def preview(
                 monitor = pipeline.zone_monitor
                 occupancy = monitor.occupancy() if monitor is not None else {}
                 safe = blurrer.blur(frame.image, result.tracks.detections.xyxy)
+                masks = getattr(detector, "last_masks", None)
+                if masks:
+                    safe = draw_detector_view(safe, masks)
                 drawn = draw_overlay(safe, pipeline.config, result.tracks, totals, occupancy)
                 if out is not None:
                     if writer is None:

@@ -122,7 +122,7 @@ class TopDownDetector:
         size = self.person_size * min(work.shape) # person width in work pixels
         boxes, scores, people_mask = self._group(changed, people, size)
         self._learn(work, changed, people_mask)
-        self.last_masks = {"changed": changed, "shadow": shadow, "people": people_mask}
+        self.last_masks = {"changed": changed, "shadow": shadow, "people": people_mask & ~shadow}
         if not boxes:
             return Detections.empty()
         scale = w / work.shape[1]

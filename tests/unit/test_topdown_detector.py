@@ -1,0 +1,149 @@
+"""The top-down detector on synthetic ceiling views: a textured floor, people as a head and
+shoulders seen from above, hard cast shadows, exposure jumps, people side by side."""
+
+import numpy as np
+import pytest
+
+from edge.detections.topdown import TopDownDetector
+
+W, H = 640, 400
+SIZE = 0.2  # person_size: shoulder width = 0.2 × 400 = 80 px
+SHOULDERS = 80
+
+
+def floor(seed: int = 1) -> np.ndarray:
+    """A tiled, speckled grey floor (BGR)."""
+    rng = np.random.default_rng(seed)
+    grey = np.full((H, W), 150.0)
+    grey[::40, :] = 110.0
+    grey[:, ::40] = 110.0
+    grey += rng.normal(0, 4, (H, W))
+    return np.repeat(np.clip(grey, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def ellipse_mask(cx: float, cy: float, rx: float, ry: float) -> np.ndarray:
+    y, x = np.mgrid[0:H, 0:W]
+    return ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1.0
+
+
+def with_person(image: np.ndarray, cx: float, cy: float, shadow: bool = False,
+                shirt: int = 225) -> np.ndarray:
+    """A person from above at (cx, cy): shoulders (a light shirt) and a dark head; optionally a hard
+    cast shadow to their left (the floor dimmed to 35 %, not their own texture)."""
+    out = image.astype(np.float32)
+    if shadow:
+        s = ellipse_mask(cx - 150, cy, 150, 30)
+        out[s] *= 0.35
+    rng = np.random.default_rng(int(cx * 7 + cy))
+    body = ellipse_mask(cx, cy, SHOULDERS / 2, SHOULDERS / 3)
+    out[body] = shirt + rng.normal(0, 12, (int(body.sum()), 1))
+    head = ellipse_mask(cx, cy, 14, 16)
+    out[head] = 45 + rng.normal(0, 15, (int(head.sum()), 1))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def learnt(detector: TopDownDetector, frames: int = 60, seed: int = 1) -> np.ndarray:
+    empty = floor(seed)
+    for _ in range(frames):
+        assert len(detector.detect(empty)) == 0
+    return empty
+
+
+def centres(d) -> np.ndarray:
+    return np.stack([(d.xyxy[:, 0] + d.xyxy[:, 2]) / 2, (d.xyxy[:, 1] + d.xyxy[:, 3]) / 2], axis=1)
+
+
+def test_an_empty_floor_has_nobody():
+    d = TopDownDetector(person_size=SIZE)
+    learnt(d, 80)
+
+
+def test_one_person_is_one_detection_at_the_person_not_at_the_shadow():
+    d = TopDownDetector(person_size=SIZE)
+    empty = learnt(d)
+    found = None
+    for x in range(250, 450, 20):  # walking right, shadow trailing on the left
+        found = d.detect(with_person(empty, x, 200, shadow=True))
+    assert len(found) == 1
+    cx, cy = centres(found)[0]
+    assert abs(cx - 430) < 0.25 * SHOULDERS and abs(cy - 200) < 0.25 * SHOULDERS
+    assert found.confidence[0] >= 0.5  # strong enough to start a track
+
+
+def test_a_shadow_alone_is_nobody():
+    """Someone beyond the frame casts a shadow into it: dimmed floor, no person."""
+    d = TopDownDetector(person_size=SIZE)
+    empty = learnt(d)
+    for x in range(200, 400, 20):
+        frame = empty.astype(np.float32)
+        frame[ellipse_mask(x, 200, 150, 30)] *= 0.35
+        assert len(d.detect(frame.astype(np.uint8))) == 0
+
+
+@pytest.mark.parametrize("curve", ["gain", "gamma"])
+def test_an_exposure_jump_is_not_a_crowd(curve):
+    d = TopDownDetector(person_size=SIZE)
+    empty = learnt(d)
+    f = empty.astype(np.float32) / 255.0
+    jumped = f * 1.45 if curve == "gain" else f ** 0.6
+    frame = np.clip(jumped * 255.0, 0, 255).astype(np.uint8)
+    for _ in range(5):
+        assert len(d.detect(frame)) == 0
+
+
+def test_a_person_is_still_found_after_an_exposure_jump():
+    d = TopDownDetector(person_size=SIZE)
+    empty = learnt(d)
+    brighter = np.clip(empty.astype(np.float32) * 1.3, 0, 255).astype(np.uint8)
+    found = d.detect(with_person(brighter, 320, 200))
+    assert len(found) == 1
+
+
+@pytest.mark.parametrize("gap", [0.6, 1.0])
+def test_two_people_side_by_side_are_two(gap):
+    """Walking side by side with a gap of `gap` shoulder widths between their centres' ellipses.
+    (Closer than about half a shoulder width they merge into one: docs/ARCHITECTURE.md.)"""
+    d = TopDownDetector(person_size=SIZE)
+    empty = learnt(d)
+    found = None
+    apart = SHOULDERS * (2 / 3 + gap)  # body ellipses are 2/3 of the shoulders deep
+    for step in range(5):
+        frame = with_person(empty, 260 + 10 * step, 130)
+        frame = with_person(frame, 260 + 10 * step, 130 + apart)
+        found = d.detect(frame)
+    assert len(found) == 2
+    ys = sorted(centres(found)[:, 1])
+    assert abs(ys[0] - 130) < 0.3 * SHOULDERS and abs(ys[1] - (130 + apart)) < 0.3 * SHOULDERS
+
+
+def test_someone_pausing_under_the_camera_stays_found():
+    """A short pause (0.5 s at 30 fps) keeps the detection; longer stays fade (docs/ARCHITECTURE.md)."""
+    d = TopDownDetector(person_size=SIZE)
+    empty = learnt(d)
+    standing = with_person(empty, 320, 200)
+    for _ in range(15):
+        found = d.detect(standing)
+    assert len(found) == 1
+
+
+def test_a_lasting_change_becomes_background():
+    """A moved chair (or a ghost of the first frame) is absorbed after absorb_frames."""
+    d = TopDownDetector(person_size=SIZE, absorb_frames=60)
+    empty = learnt(d)
+    moved = with_person(empty, 320, 200)  # anything that stays: here shaped like a person
+    seen = [len(d.detect(moved)) for _ in range(200)]
+    assert seen[0] == 1 and seen[-1] == 0
+
+
+def test_a_new_scene_restarts_the_background():
+    d = TopDownDetector(person_size=SIZE)
+    learnt(d, seed=1)
+    other = np.ascontiguousarray(floor(seed=2)[::-1, ::-1])
+    other[::37] = 30  # a different floor altogether: most of the view changes
+    counts = [len(d.detect(other)) for _ in range(60)]
+    assert counts[-1] == 0
+
+
+def test_person_size_is_checked():
+    with pytest.raises(ValueError, match="person_size"):
+        TopDownDetector(person_size=2.0)
