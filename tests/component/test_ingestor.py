@@ -49,10 +49,15 @@ def test_a_batch_is_written_then_acked_in_one_write(ingestor):
     for mid, m in enumerate(messages, start=1):
         ingestor._receive(m.topic, m.payload, mid, 1)
     ingestor._receive("retail/v1/metrics/s1/cam-1", b"{broken", 301, 1)
-    wait_for(lambda: ingestor.stored + ingestor.rejected == 301)
+    expected = b"".join(b"\x40\x02" + mid.to_bytes(2, "big") for mid in range(1, 302))
+
+    def acked() -> bytes:
+        return b"".join(p["packet"] for p in list(ingestor._client._out_packet))
+
+    wait_for(lambda: len(acked()) == len(expected))  # the counters move just before the acks
+    assert acked() == expected
+    assert ingestor.stored == 300 and ingestor.rejected == 1
     assert ingestor.db["windows"].count == 300 and ingestor.db["dead_letters"].count == 1
-    acked = b"".join(p["packet"] for p in ingestor._client._out_packet)
-    assert acked == b"".join(b"\x40\x02" + mid.to_bytes(2, "big") for mid in range(1, 302))
 
 
 def test_nothing_is_acked_when_the_commit_fails(ingestor, monkeypatch):
