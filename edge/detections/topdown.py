@@ -45,6 +45,8 @@ __all__ = ["TopDownDetector"]
 _SLOW = 0.02  # learning under a person, relative to learn_rate
 _MIN_SIGMA = 6.0  # grey levels: noise floor of the background's spread
 _K_SIGMA = 3.0
+_TEXTURE_VAR = 12.0 ** 2  # grey levels²: a background patch with texture beyond noise
+_STEADY_VAR = 8.0 ** 2  # grey levels²: a background pixel this steady over time has a fixed texture
 _WARMUP = 30  # frames of plain averaging after a (re)start
 
 
@@ -117,7 +119,7 @@ class TopDownDetector:
         if self._scene_changed(changed):
             self._start(work)
             return Detections.empty()
-        shadow = _shadow(work, bg, diff, changed)
+        shadow = _shadow(work, bg, diff, changed, var)
         people = changed & ~shadow
         size = self.person_size * min(work.shape) # person width in work pixels
         boxes, scores, people_mask = self._group(changed, people, size)
@@ -175,10 +177,18 @@ class TopDownDetector:
         evidence = np.bincount(labels.ravel(), weights=(people & (opened > 0)).ravel(), minlength=n)
         boxes, scores = [], []
         kept = np.zeros(people.shape, bool)
-        for i in np.flatnonzero(evidence >= self.min_evidence * person_area):
-            if i == 0:
+        areas = stats[:, cv2.CC_STAT_AREA]
+        for i in range(1, n):
+            if evidence[i] >= self.min_evidence * person_area:
+                ys, xs = np.nonzero((labels == i) & people & (opened > 0))
+            elif 0.4 * person_area <= areas[i] <= 2.0 * person_area:
+                # Nothing but "shadow": a person in dark, plain clothes on a plain floor looks like
+                # one. A cast shadow is long; a person from above is compact.
+                ys, xs = np.nonzero((labels == i) & (opened > 0))
+                if len(xs) < 0.4 * person_area or _elongation(xs, ys) > 2.0:
+                    continue
+            else:
                 continue
-            ys, xs = np.nonzero((labels == i) & people & (opened > 0))
             kept |= labels == i
             count = int(np.clip(np.floor(len(xs) / (1.6 * person_area) + 0.5), 1, 6))
             if count > 1 and len(xs) > 2.2 * person_area:
@@ -222,12 +232,13 @@ def _match_exposure(work: np.ndarray, bg: np.ndarray, people: np.ndarray) -> np.
     return np.clip(bg + np.interp(bg, centres, shift).astype(np.float32), 0.0, 255.0)
 
 
-def _shadow(frame: np.ndarray, bg: np.ndarray, diff: np.ndarray, changed: np.ndarray) -> np.ndarray:
+def _shadow(frame: np.ndarray, bg: np.ndarray, diff: np.ndarray, changed: np.ndarray, var: np.ndarray) -> np.ndarray:
     """Changed pixels that are a smooth dimming of the background, and the rim around them."""
     ratio = frame / np.maximum(bg, 1.0)
     mean = cv2.blur(ratio, (5, 5))
     spread = np.sqrt(np.maximum(cv2.blur(ratio * ratio, (5, 5)) - mean * mean, 0.0))
     core = changed & (diff < 0) & (ratio > 0.1) & (ratio < 0.85) & (spread < 0.06)
+    core &= _keeps_texture(frame, bg, var)
     core = cv2.morphologyEx(core.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     # A dark region that is mostly smooth dimming is one shadow, its rough soft edge included.
     dark = (changed & (diff < 0)).astype(np.uint8)
@@ -237,6 +248,28 @@ def _shadow(frame: np.ndarray, bg: np.ndarray, diff: np.ndarray, changed: np.nda
     is_shadow[0] = False
     rim = cv2.dilate(core, np.ones((5, 5), np.uint8)) > 0
     return (is_shadow[labels] | rim) & (diff < 0) & changed
+
+
+def _keeps_texture(frame: np.ndarray, bg: np.ndarray, var: np.ndarray, window: int = 7) -> np.ndarray:
+    """Where the background has a steady texture of its own, does the frame still show it (a shadow
+    dims the floor's pattern; dark clothes hide it)? Elsewhere True, and the smooth-ratio test alone
+    decides: on a plain or clipped-white floor, and under flickering light (sun through leaves: a
+    shadow takes the flicker pattern away with the sunlight)."""
+    k = (window, window)
+    mb, mf = cv2.blur(bg, k), cv2.blur(frame, k)
+    vb = cv2.blur(bg * bg, k) - mb * mb
+    vf = cv2.blur(frame * frame, k) - mf * mf
+    cov = cv2.blur(frame * bg, k) - mf * mb
+    textured = (vb > _TEXTURE_VAR) & (var < _STEADY_VAR)
+    ncc = cov / np.sqrt(np.maximum(vb * vf, 1e-6))
+    return ~textured | (ncc > 0.2)
+
+
+def _elongation(xs: np.ndarray, ys: np.ndarray) -> float:
+    """Length over width of a pixel set (from its second moments): 1 for a disc."""
+    cov = np.cov(np.stack([xs, ys]).astype(np.float64))
+    small, large = np.linalg.eigvalsh(cov)
+    return float(np.sqrt(large / max(small, 1e-6)))
 
 
 def _split(xs: np.ndarray, ys: np.ndarray, count: int) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -1,6 +1,7 @@
 """The top-down detector on synthetic ceiling views: a textured floor, people as a head and
 shoulders seen from above, hard cast shadows, exposure jumps, people side by side."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -147,3 +148,45 @@ def test_a_new_scene_restarts_the_background():
 def test_person_size_is_checked():
     with pytest.raises(ValueError, match="person_size"):
         TopDownDetector(person_size=2.0)
+
+
+def marble(seed: int = 1) -> np.ndarray:
+    """A floor with a steady texture of its own (stone, a patterned carpet)."""
+    rng = np.random.default_rng(seed)
+    noise = cv2.GaussianBlur(rng.normal(0, 1, (H, W)).astype(np.float32), (0, 0), 4)
+    grey = 150 + noise / noise.std() * 25
+    return np.repeat(np.clip(grey, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def with_dark_coat(image: np.ndarray, cx: float, cy: float) -> np.ndarray:
+    """A person in plain dark clothes from above: darker than the floor everywhere, like a shadow."""
+    out = image.astype(np.float32)
+    rng = np.random.default_rng(int(cx))
+    body = ellipse_mask(cx, cy, SHOULDERS / 2, SHOULDERS / 3)
+    out[body] = 60 + rng.normal(0, 3, (int(body.sum()), 1))
+    head = ellipse_mask(cx, cy, 14, 16)
+    out[head] = 35 + rng.normal(0, 3, (int(head.sum()), 1))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("make_floor", [floor, marble], ids=["plain-tiles", "textured"])
+def test_dark_plain_clothes_are_a_person_not_a_shadow(make_floor):
+    d = TopDownDetector(person_size=SIZE)
+    empty = make_floor()
+    for _ in range(60):
+        d.detect(empty)
+    for x in range(250, 450, 20):
+        found = d.detect(with_dark_coat(empty, x, 200))
+        assert len(found) == 1
+        assert abs(centres(found)[0][0] - x) < 0.25 * SHOULDERS
+
+
+def test_a_shadow_alone_on_a_textured_floor_is_nobody():
+    d = TopDownDetector(person_size=SIZE)
+    empty = marble()
+    for _ in range(60):
+        d.detect(empty)
+    for x in range(200, 400, 20):
+        frame = empty.astype(np.float32)
+        frame[ellipse_mask(x, 200, 150, 30)] *= 0.35
+        assert len(d.detect(frame.astype(np.uint8))) == 0
