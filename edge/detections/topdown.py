@@ -123,7 +123,7 @@ class TopDownDetector:
         people = changed & ~shadow
         size = self.person_size * min(work.shape) # person width in work pixels
         boxes, scores, people_mask = self._group(changed, people, size)
-        self._learn(work, changed, people_mask)
+        self._learn(work, changed, people_mask, _inside(boxes, changed.shape) & changed)
         self.last_masks = {"changed": changed, "shadow": shadow, "people": people_mask & ~shadow}
         if not boxes:
             return Detections.empty()
@@ -138,7 +138,7 @@ class TopDownDetector:
         self._changed_frames = self._changed_frames + 1 if changed.mean() > 0.6 else 0
         return self._changed_frames > 15
 
-    def _learn(self, work: np.ndarray, changed: np.ndarray, people: np.ndarray) -> None:
+    def _learn(self, work: np.ndarray, changed: np.ndarray, people: np.ndarray, found: np.ndarray) -> None:
         """Move the background towards this frame: fast where nothing changed, slowly elsewhere.
 
         Shadows learn slowly too, or a passing shadow would leave a bright ghost behind.
@@ -157,7 +157,11 @@ class TopDownDetector:
             rate = np.where(slow, self.learn_rate * _SLOW, self.learn_rate).astype(np.float32)
         self._bg += rate * step
         # The spread learns everywhere (slower under people): flicker raises its own threshold.
-        var_rate = np.where(people, 0.2 * self.learn_rate, self.learn_rate).astype(np.float32)
+        # Under a person found this frame it does not learn (until absorbed): someone who stands still
+        # must not teach the background that their own contrast is noise.
+        absorbed = self._changed_for >= self.absorb_frames
+        var_rate = np.where(found & ~absorbed, 0.0,
+                            np.where(people, 0.2 * self.learn_rate, self.learn_rate)).astype(np.float32)
         self._var += var_rate * (np.minimum(step * step, 80.0 ** 2) - self._var)
         self._people = people
 
@@ -263,6 +267,14 @@ def _keeps_texture(frame: np.ndarray, bg: np.ndarray, var: np.ndarray, window: i
     textured = (vb > _TEXTURE_VAR) & (var < _STEADY_VAR)
     ncc = cov / np.sqrt(np.maximum(vb * vf, 1e-6))
     return ~textured | (ncc > 0.2)
+
+
+def _inside(boxes: list[list[float]], shape: tuple[int, ...]) -> np.ndarray:
+    """Mask of the pixels inside any of these boxes (working-size coordinates)."""
+    mask = np.zeros(shape[:2], bool)
+    for x1, y1, x2, y2 in boxes:
+        mask[max(0, int(y1)):max(0, int(np.ceil(y2))), max(0, int(x1)):max(0, int(np.ceil(x2)))] = True
+    return mask
 
 
 def _elongation(xs: np.ndarray, ys: np.ndarray) -> float:
