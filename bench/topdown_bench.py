@@ -1,0 +1,154 @@
+"""Top-down cameras: count error per direction on the labelled ceiling clip and on degraded copies
+of it, sensitivity to `person_size`, and frames per second of the top-down path beside the
+angled one on a 1280×720 stream.
+
+    .venv/bin/python bench/topdown_bench.py [--out bench/results/topdown.md]
+
+Clips (made once in /tmp from media/luxonis-topdown-passage-left.mp4, whose crossings of x = 640
+are hand-labelled: 1 to the right = in, 3 to the left = out):
+  original      1280×800, 30 fps
+  low-res       320×200 (a cheap camera or a sub-stream)
+  blurred       640×400, Gaussian σ = 3 px (out of focus, dirty dome)
+  blurred 15fps the same at 15 fps
+  15 fps        1280×800, every second frame
+  rotated       turned 90° (people walk up the image; the line turns with it: truth in 3, out 1)
+  720p          1280×720 (the central rows), for the speed figures
+
+Speed: decode + detector only, then the whole pipeline (`edge.counting.count`, as `retail-edge
+count` runs it: detector → tracker → line → windows), each in one process, one after the other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import cv2
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from edge.config import CameraConfig, DetectorConfig, parse_line_arg, with_view  # noqa: E402
+from edge.counting import count  # noqa: E402
+from edge.detections.factory import make_detector  # noqa: E402
+from edge.frames.sources import open_source  # noqa: E402
+
+CLIP = ROOT / "media" / "luxonis-topdown-passage-left.mp4"
+TMP = Path("/tmp/retail-edge-topdown")
+
+
+def _write(name: str, fps: float, size: tuple[int, int], transform, every: int = 1) -> Path:
+    path = TMP / f"{name}.mp4"
+    if path.exists():
+        return path
+    TMP.mkdir(exist_ok=True)
+    src = cv2.VideoCapture(str(CLIP))
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    i = 0
+    while True:
+        ok, frame = src.read()
+        if not ok:
+            break
+        if i % every == 0:
+            out.write(transform(frame))
+        i += 1
+    out.release()
+    return path
+
+
+def clips() -> list[tuple[str, Path, str, tuple[int, int]]]:
+    """(name, video, line, (true in, true out))."""
+    def blur(f):
+        return cv2.GaussianBlur(cv2.resize(f, (640, 400), interpolation=cv2.INTER_AREA), (0, 0), 3)
+
+    return [
+        ("original 1280×800 30 fps", CLIP, "640,800,640,0", (1, 3)),
+        ("low-res 320×200", _write("low", 30, (320, 200), lambda f: cv2.resize(f, (320, 200),
+                                                                              interpolation=cv2.INTER_AREA)),
+         "160,200,160,0", (1, 3)),
+        ("blurred 640×400 σ3", _write("blur", 30, (640, 400), blur), "320,400,320,0", (1, 3)),
+        ("blurred 640×400 σ3, 15 fps", _write("blur15", 15, (640, 400), blur, every=2), "320,400,320,0", (1, 3)),
+        ("15 fps", _write("half15", 15, (1280, 800), lambda f: f, every=2), "640,800,640,0", (1, 3)),
+        ("rotated 90°", _write("rot", 30, (800, 1280), lambda f: cv2.rotate(f, cv2.ROTATE_90_CLOCKWISE)),
+         "800,640,0,640", (3, 1)),
+    ]
+
+
+def camera(line: str, person_size: float = 0.2) -> CameraConfig:
+    base = CameraConfig(lines=(parse_line_arg(line),), detector=DetectorConfig(person_size=person_size))
+    return with_view(base, "top-down")
+
+
+def accuracy() -> tuple[list[str], list[dict]]:
+    rows, data = [], []
+    for name, video, line, (t_in, t_out) in clips():
+        r = count(str(video), camera(line))
+        rows.append(f"| {name} | {t_in} | {r.in_count} ({r.in_count - t_in:+d}) | {t_out} | "
+                    f"{r.out_count} ({r.out_count - t_out:+d}) |")
+        data.append({"clip": name, "truth": [t_in, t_out], "counted": [r.in_count, r.out_count]})
+    return rows, data
+
+
+def sensitivity() -> tuple[list[str], list[dict]]:
+    rows, data = [], []
+    for size in (0.15, 0.2, 0.25, 0.3):
+        r = count(str(CLIP), camera("640,800,640,0", size))
+        rows.append(f"| {size} | {r.in_count} / {r.out_count} | {abs(r.in_count - 1) + abs(r.out_count - 3)} |")
+        data.append({"person_size": size, "counted": [r.in_count, r.out_count]})
+    return rows, data
+
+
+def detector_fps(video: Path, view: str) -> float:
+    config = with_view(CameraConfig(lines=(parse_line_arg("640,720,640,0"),)), view)
+    detector = make_detector(config, threads=os.cpu_count() or 1)
+    frames, began = 0, time.perf_counter()
+    with open_source(str(video)) as source:
+        for frame in source.frames():
+            detector.detect(frame.image)
+            frames += 1
+    return frames / (time.perf_counter() - began)
+
+
+def pipeline_fps(video: Path, view: str) -> float:
+    config = with_view(CameraConfig(lines=(parse_line_arg("640,720,640,0"),)), view)
+    began = time.perf_counter()
+    r = count(str(video), config)
+    return r.frames / (time.perf_counter() - began)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, help="also write the tables to this markdown file")
+    args = ap.parse_args(argv)
+    acc_rows, acc = accuracy()
+    sens_rows, sens = sensitivity()
+    v720 = _write("720p", 30, (1280, 720), lambda f: f[40:760])
+    speed = {view: {"detector_fps": round(detector_fps(v720, view), 1),
+                    "pipeline_fps": round(pipeline_fps(v720, view), 1)} for view in ("top-down", "angled")}
+    load = os.getloadavg()[0]
+    text = "\n".join([
+        "Count per direction (person_size 0.2, the default):", "",
+        "| clip | true in | counted in (error) | true out | counted out (error) |", "|---|---|---|---|---|",
+        *acc_rows, "",
+        "Sensitivity to person_size (original clip; truth in 1 / out 3):", "",
+        "| person_size | counted in / out | absolute error |", "|---|---|---|", *sens_rows, "",
+        "Speed on the 1280×720 copy (627 frames; decode included; load average before: "
+        f"{load:.1f}):", "",
+        "| path | decode + detector, fps | whole pipeline (`count`), fps |", "|---|---|---|",
+        *(f"| {v} | {s['detector_fps']} | {s['pipeline_fps']} |" for v, s in speed.items()), "",
+    ])
+    print(text)
+    print(json.dumps({"accuracy": acc, "sensitivity": sens, "speed_720p": speed}))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text("# Top-down cameras\n\nCommand: `.venv/bin/python bench/topdown_bench.py "
+                            f"--out {args.out}`\n\n{text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
