@@ -24,8 +24,14 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from edge.mascots.features import Features, extract_features, extract_features_banded, view_wh
-from edge.mascots.matching import Matches, ReferenceIndex, cluster_matches
+from edge.mascots.features import (
+    VIEWS,
+    Features,
+    extract_features,
+    extract_features_banded,
+    view_wh,
+)
+from edge.mascots.matching import Matches, ReferenceIndex, cluster_views
 from edge.mascots.registry import MascotRegistry
 from edge.mascots.verify import appearance_score, plausible_quad, refine_alignment
 
@@ -184,14 +190,16 @@ class MascotDetector:
         for slot, matches in per_slot.items():
             mi, ri = self._index.owners[slot]
             ref = self.registry.mascots[mi].references[ri]
-            for view in np.unique(matches.view):
-                in_view = np.flatnonzero(matches.view == view)
-                clusters = cluster_matches(matches.subset(in_view), view_wh(ref.wh, int(view)),
-                                           2 * n, _WEAK_VOTES)
-                # bins come strongest first, so the strong ones lead
-                big = [m for m in clusters if len(m) >= _MIN_VOTES][:n]
-                strong += [(len(m), slot, in_view[m]) for m in big]
-                weak += [(len(m), slot, in_view[m]) for m in clusters if len(m) < _MIN_VOTES]
+            view_whs = [view_wh(ref.wh, v) for v in range(len(VIEWS))]
+            clusters = cluster_views(matches, view_whs, 2 * n, _WEAK_VOTES)
+            per_view: dict[int, int] = {}
+            for view, m in clusters:
+                # bins come strongest first within a view, so the strong ones lead
+                if len(m) >= _MIN_VOTES and per_view.get(view, 0) < n:
+                    per_view[view] = per_view.get(view, 0) + 1
+                    strong.append((len(m), slot, m))
+                elif len(m) < _MIN_VOTES:
+                    weak.append((len(m), slot, m))
         strong.sort(key=lambda h: -h[0])
         return strong, weak
 

@@ -15,6 +15,7 @@ Steps:
 from __future__ import annotations
 
 import itertools
+import math
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ import numpy as np
 from edge.mascots.features import Features
 from edge.mascots.registry import MascotRegistry
 
-__all__ = ["Matches", "Hypothesis", "ReferenceIndex", "cluster_matches"]
+__all__ = ["Matches", "Hypothesis", "ReferenceIndex", "cluster_matches", "cluster_views"]
 
 _RATIO = 0.82  # Lowe ratio: higher keeps more true matches of small cards, and more noise
 _SAME_FEATURE_PX = 12.0  # neighbours closer than this in the same reference are one feature
@@ -34,6 +35,8 @@ _LSH_PARAMS = {"algorithm": 6, "table_number": 6, "key_size": 20, "multi_probe_l
 _ANGLE_BIN_DEG = 40.0
 _LOG2_SCALE_BIN = 0.6
 _POSITION_BIN = 0.35  # fraction of the predicted card height
+# the 2 nearest bins per dimension (x, y, log-scale, angle): 16 votes per match
+_OFFSETS = np.array(list(itertools.product((0, 1), repeat=4)), np.int64)  # (16, 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,12 +178,35 @@ def cluster_matches(
         max_hypotheses: at most this many bins (at distinct places) are returned.
         min_votes: matches a bin needs; lower values find weak candidate regions.
     """
+    single = Matches(matches.frame_xy, matches.ref_xy, matches.view_xy,
+                     np.zeros(len(matches), np.int32), matches.scale, matches.rotation_deg)
+    return [m for _, m in cluster_views(single, [ref_wh], max_hypotheses, min_votes)]
+
+
+def cluster_views(
+    matches: Matches, view_whs: list[tuple[int, int]], max_hypotheses: int = 4,
+    min_votes: int = _MIN_VOTES,
+) -> list[tuple[int, np.ndarray]]:
+    """(view, indices of the matches) of the strongest Hough bins of every simulated view.
+
+    The views of one reference are clustered in one pass (the view is the fifth bin
+    coordinate, so a bin never mixes views): one sort instead of one per view. Per view, the
+    result is that of `cluster_matches` on that view's matches alone; views come in index order,
+    bins strongest first within each.
+
+    Args:
+        matches: matches to one reference (all its views).
+        view_whs: size of each simulated view, px, indexed by `matches.view`.
+        max_hypotheses: at most this many bins (at distinct places) per view.
+        min_votes: matches a bin needs; lower values find weak candidate regions.
+    """
     n = len(matches)
     if n < min_votes:
         return []
+    wh = np.asarray(view_whs, np.float32)[matches.view]  # (n, 2) size of each match's view
     theta = np.deg2rad(matches.rotation_deg)
     cos, sin = np.cos(theta), np.sin(theta)
-    d = np.array(ref_wh, np.float32) / 2.0 - matches.view_xy
+    d = wh / 2.0 - matches.view_xy
     cx = matches.frame_xy[:, 0] + matches.scale * (cos * d[:, 0] - sin * d[:, 1])
     cy = matches.frame_xy[:, 1] + matches.scale * (sin * d[:, 0] + cos * d[:, 1])
     log_s = np.log2(np.maximum(matches.scale, 1e-4))
@@ -193,45 +219,52 @@ def cluster_matches(
     # Position bins are a fixed fraction of the card height *of the scale bin*, not of each
     # match's own scale: dividing a position by a per-match size would put matches of one card
     # far from the image origin (x ≈ 1100 px) into bins several apart for a 15% scale spread.
-    offsets = np.array(list(itertools.product((0, 1), repeat=4)), np.int64)  # (16, 4)
+    offsets = _OFFSETS
     scale_bin = base_s[:, None] + offsets[None, :, 2]  # (n, 16)
-    bin_px = _POSITION_BIN * ref_wh[1] * np.exp2((scale_bin + 0.5) * _LOG2_SCALE_BIN)
-    fx = cx[:, None] / bin_px
-    fy = cy[:, None] / bin_px
-    keys = np.stack([
-        np.floor(fx - 0.5).astype(np.int64) + offsets[None, :, 0],
-        np.floor(fy - 0.5).astype(np.int64) + offsets[None, :, 1],
-        scale_bin,
-        (base_a[:, None] + offsets[None, :, 3]) % n_angle,
-    ], axis=2)  # (n, 16, 4)
-    # encode each 4-d bin as one int64 (bins are small signed numbers)
-    k = keys + (1 << 14)
-    code = ((k[..., 0] << 45) | (k[..., 1] << 30) | (k[..., 2] << 15) | k[..., 3]).ravel()
-    member = np.repeat(np.arange(n), len(offsets))
+    view_h = wh[:, 1:2].astype(np.float64)
+    bin_px = _POSITION_BIN * view_h * np.exp2((scale_bin + 0.5) * _LOG2_SCALE_BIN)
+    kx = np.floor(cx[:, None] / bin_px - 0.5).astype(np.int64) + offsets[None, :, 0]
+    ky = np.floor(cy[:, None] / bin_px - 0.5).astype(np.int64) + offsets[None, :, 1]
+    ka = (base_a[:, None] + offsets[None, :, 3]) % n_angle
+    # encode each 5-d bin (view, x, y, scale, angle) as one int64; bins are small signed
+    # numbers, views < 8, so the view leads and the sort groups the bins view by view
+    view = matches.view.astype(np.int64)[:, None]
+    code = ((view << 60) | ((kx + (1 << 14)) << 45) | ((ky + (1 << 14)) << 30)
+            | ((scale_bin + (1 << 14)) << 15) | ka).ravel()
     # one sort groups the votes by bin (np.unique + argsort of its inverse would sort twice)
     order = np.argsort(code, kind="stable")
     sorted_code = code[order]
     starts = np.r_[0, np.flatnonzero(sorted_code[1:] != sorted_code[:-1]) + 1, len(code)]
     counts = np.diff(starts)
     strong = np.flatnonzero(counts >= min_votes)
-    strong = strong[np.argsort(-counts[strong], kind="stable")][:_MAX_BINS_TRIED]
-    chosen: list[np.ndarray] = []
+    if not len(strong):
+        return []
+    # strongest first; ties keep the code order (as the per-view version did)
+    strong = strong[np.argsort(-counts[strong], kind="stable")]
+    first = order[starts[strong]]  # one (match, offset) entry of each bin
+    # the centre of each strong bin (position and height), read from its key: cheap to test
+    bin_view = (sorted_code[starts[strong]] >> 60).tolist()
+    bin_height = view_h.ravel()[first // len(offsets)] * np.exp2(
+        (scale_bin.ravel()[first] + 0.5) * _LOG2_SCALE_BIN)
+    bin_x = ((kx.ravel()[first] + 0.5) * _POSITION_BIN * bin_height).tolist()
+    bin_y = ((ky.ravel()[first] + 0.5) * _POSITION_BIN * bin_height).tolist()
+    bin_height = bin_height.tolist()
+    member = np.repeat(np.arange(n), len(offsets))
+    chosen: dict[int, list[np.ndarray]] = {}
+    placed: dict[int, list[tuple[float, float, float]]] = {}  # per view: (x, y, height)
+    tried: dict[int, int] = {}
     # A card's matches fill many neighbouring bins. A bin is skipped when its predicted card
     # centre falls on a card already chosen, so the hypotheses go to distinct places: a second
     # copy of the card, or a small card beside a large one, still gets its turn.
-    # the centre of each strong bin (position and height), read from its key: cheap to test
-    first = order[starts[strong]]  # one (match, offset) entry of each bin
-    bin_key = keys.reshape(-1, 4)[first].astype(np.float64)
-    bin_height = ref_wh[1] * np.exp2((bin_key[:, 2] + 0.5) * _LOG2_SCALE_BIN)
-    bin_x = (bin_key[:, 0] + 0.5) * _POSITION_BIN * bin_height
-    bin_y = (bin_key[:, 1] + 0.5) * _POSITION_BIN * bin_height
-    placed = np.zeros((0, 3))  # (x, y, height) of the bins chosen so far
-    for j, b in enumerate(strong):
-        if len(chosen) >= max_hypotheses:
-            break
-        if len(placed) and np.any(np.hypot(bin_x[j] - placed[:, 0], bin_y[j] - placed[:, 1])
-                                  < 0.5 * np.maximum(bin_height[j], placed[:, 2])):
+    for j, b in enumerate(strong.tolist()):
+        v = bin_view[j]
+        k = tried.get(v, 0)
+        if k >= _MAX_BINS_TRIED or len(chosen.get(v, ())) >= max_hypotheses:
             continue
-        placed = np.vstack([placed, [bin_x[j], bin_y[j], bin_height[j]]])
-        chosen.append(np.unique(member[order[starts[b]:starts[b + 1]]]))
-    return chosen
+        tried[v] = k + 1
+        x, y, h = bin_x[j], bin_y[j], bin_height[j]
+        if any(math.hypot(x - px, y - py) < 0.5 * max(h, ph) for px, py, ph in placed.get(v, ())):
+            continue
+        placed.setdefault(v, []).append((x, y, h))
+        chosen.setdefault(v, []).append(np.unique(member[order[starts[b]:starts[b + 1]]]))
+    return [(v, m) for v in sorted(chosen) for m in chosen[v]]
