@@ -4,7 +4,7 @@ Steps of `MascotDetector.detect`:
 1. ORB features of the grey frame (colour is ignored on purpose: grey cameras, colour casts),
    with two upscaled pyramid levels for small cards.
 2. Ratio-tested matches against every reference (`matching.ReferenceIndex`).
-3. Hough clusters of consistent matches per reference (`matching.cluster_matches`): strong ones
+3. Hough clusters of consistent matches per reference (`matching.cluster_views`): strong ones
    are fitted (4–5); weak ones and failed fits mark places that a second stage looks at again in
    an upscaled crop (ORB there finds several times more keypoints on a 60–115 px card), whose
    clusters go through the same steps 4–5.
