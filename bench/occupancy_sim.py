@@ -141,10 +141,20 @@ def count_windows(day: date, people, rng: random.Random) -> tuple[list[tuple], d
     return lines, truth
 
 
+def _like_earlier_days(history: list[DayBalance], window: int = 14, within: float = 0.01) -> bool:
+    """The last day's imbalance, as a share of its entries, is within `within` (1 percentage point)
+    of the median share of up to `window` days before it: a day "like the earlier ones"."""
+    if len(history) < 2:
+        return False
+    share = [h.imbalance / max(h.entries, 1) for h in history[-window - 1:]]
+    return abs(share[-1] - statistics.median(share[:-1])) <= within
+
+
 def run(days: int, seed: int) -> dict:
     rng = random.Random(seed)
     history: list[DayBalance] = []
     errors_raw, errors_cor, per_day = [], [], []
+    like_raw, like_cor = [], []  # minutes of days whose bias is like the earlier days'
     for n in range(days):
         day = FIRST_DAY + timedelta(days=n)
         sd = store_day(MODEL, day)
@@ -172,16 +182,26 @@ def run(days: int, seed: int) -> dict:
                 close_err = (shown_raw - true, shown_cor - true)
         errors_raw += raw_e
         errors_cor += cor_e
+        like = _like_earlier_days(history)
+        if like:
+            like_raw += raw_e
+            like_cor += cor_e
         per_day.append({"date": day.isoformat(), "visitors_true": len(people),
                         "exit_scale": round(correction.exit_scale, 4),
                         "imbalance": history[-1].imbalance, "raw_mean": round(statistics.mean(raw_e), 2),
                         "raw_max": max(raw_e), "corrected_mean": round(statistics.mean(cor_e), 2),
                         "corrected_max": max(cor_e), "raw_error_at_closing": close_err[0],
-                        "corrected_error_at_closing": close_err[1]})
+                        "corrected_error_at_closing": close_err[1], "like_earlier_days": like})
     summary = {
         "raw": {"mean_abs_error": round(statistics.mean(errors_raw), 2), "max_abs_error": max(errors_raw)},
         "corrected": {"mean_abs_error": round(statistics.mean(errors_cor), 2), "max_abs_error": max(errors_cor)},
     }
+    if like_raw:
+        summary["like_earlier_days"] = {
+            "days": sum(d["like_earlier_days"] for d in per_day),
+            "raw": {"mean_abs_error": round(statistics.mean(like_raw), 2), "max_abs_error": max(like_raw)},
+            "corrected": {"mean_abs_error": round(statistics.mean(like_cor), 2), "max_abs_error": max(like_cor)},
+        }
     summary["mean_ratio"] = round(summary["corrected"]["mean_abs_error"] / summary["raw"]["mean_abs_error"], 3)
     summary["max_ratio"] = round(summary["corrected"]["max_abs_error"] / summary["raw"]["max_abs_error"], 3)
     return {"seed": seed, "days": days, "evaluated_days": len(per_day), "minutes": len(errors_raw),
@@ -206,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'corrected (exits scaled)':<28} {s['corrected']['mean_abs_error']:>13.2f} "
           f"{s['corrected']['max_abs_error']:>12}")
     print(f"corrected / raw: mean {s['mean_ratio']}, max {s['max_ratio']}")
+    like = s.get("like_earlier_days")
+    if like:
+        print(f"days like the earlier ones ({like['days']}, imbalance share within 1 point of the earlier days'): "
+              f"raw mean {like['raw']['mean_abs_error']} max {like['raw']['max_abs_error']}; corrected mean "
+              f"{like['corrected']['mean_abs_error']} max {like['corrected']['max_abs_error']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     return 0
