@@ -4,33 +4,28 @@ A COCO detector (YOLOX) knows people from the side; from a ceiling camera a pers
 shoulders and it finds almost nobody. This detector needs no model. Per frame, on a small grey
 copy (`work_width` pixels wide):
 
-    frame ─▶ grey, shrink, blur ─▶ exposure gain ─▶ difference to background ─▶ foreground
-          ─▶ drop shadow pixels ─▶ group into people (merge fragments, split side-by-side)
-          ─▶ Detections (boxes around each person's body, centre = the person from above)
+    frame ─▶ grey, shrink, blur ─▶ tone curve ─▶ difference to background ─▶ changed pixels
+          ─▶ shadows marked ─▶ blobs (person + attached shadow) ─▶ people from the non-shadow part
+          ─▶ Detections (boxes centred on each person seen from above, not on their shadow)
 
-* Exposure: the camera's auto-exposure scales the whole image. The gain is the median ratio of
-  frame to background over background pixels (robust while people cover less than half the view),
-  and the frame is divided by it before differencing, so an exposure jump is not a crowd.
-* Background: a running mean and variance per pixel. Pixels with no person learn fast
-  (`learn_rate`); pixels under a person learn 50× slower, so someone standing under the camera
-  stays found for minutes, not seconds. Flickering pixels (leaf shadows, a screen) get a large
-  variance and so a higher threshold. When most of the view changes at once and stays changed
-  (the camera moved, the lights changed) the background restarts from the frame.
-* Shadows: a cast shadow only dims what is under it, so inside a shadow frame/background is a
-  smooth ratio below 1; on a person (hair, clothes, skin) the ratio follows the person's own
-  texture. Darker pixels whose local ratio is smooth are shadow and dropped, with a thin rim
-  around them (the shadow's soft edge).
-* People: what is left is closed with a kernel of about half a person, so a head, shoulders and
-  arms become one blob; a blob with at least `min_evidence` of a person's area is a person; a
-  blob of two or more persons' area is split by k-means on its pixels into that many people
-  (people walking side by side or one behind the other).
-* Score: how much of a person's area the blob shows (0.95 for a whole person), so fragments only
-  extend tracks (the tracker's low-score pass) and do not start them.
+* Exposure: auto-exposure changes the tone curve; it is measured each frame from the background
+  pixels (median per brightness band) and the background is mapped through it.
+* Background: running mean and variance per pixel, threshold 3σ (≥ min_contrast). Changed pixels
+  learn 50× slower; the variance does not learn under a person found this frame; what stays
+  changed for `absorb_frames` becomes background; the first frames are a plain mean; a view that
+  stays mostly changed restarts the model.
+* Shadows: darker pixels whose frame/background ratio is smooth and, on a steadily textured floor,
+  that still show the floor's texture; a dark region mostly made of them, and its rim.
+* People: every change (shadows too) closed into blobs with a kernel of about half a person, so a
+  person and the shadow at their feet are one blob; its non-shadow pixels are the evidence, and
+  the box is centred on them. No evidence but a compact, person-sized dark part: a person in plain
+  dark clothes. Three or more persons' area of evidence: split by k-means, one person per two.
+* Score: the share of a person's area the evidence shows (0.95 for a whole person), so fragments
+  only extend tracks (the tracker's low-score pass) and do not start them.
 
 `person_size` is a person's shoulder width seen from above as a fraction of the frame's shorter
-side (0.2 for a camera about 3 m above the floor with a 90° lens); it sets every size above. Limits
-(docs/ARCHITECTURE.md): a trolley or a large bag pushed alone is counted as a person; two people
-hugging are one; a person whose clothes match the floor exactly shows only head and arms.
+side (0.2 for a camera about 3 m above the floor with a 90° lens); it sets every size above.
+Method, measurements and limits: docs/ARCHITECTURE.md, "Top-down cameras".
 """
 
 from __future__ import annotations
@@ -47,6 +42,7 @@ _MIN_SIGMA = 6.0  # grey levels: noise floor of the background's spread
 _K_SIGMA = 3.0
 _TEXTURE_VAR = 12.0 ** 2  # grey levels²: a background patch with texture beyond noise
 _STEADY_VAR = 8.0 ** 2  # grey levels²: a background pixel this steady over time has a fixed texture
+_SPLIT_AREA = 2.0  # persons of evidence per person when a blob is split (large people stay whole)
 _WARMUP = 30  # frames of plain averaging after a (re)start
 
 
@@ -194,8 +190,8 @@ class TopDownDetector:
             else:
                 continue
             kept |= labels == i
-            count = int(np.clip(np.floor(len(xs) / (1.6 * person_area) + 0.5), 1, 6))
-            if count > 1 and len(xs) > 2.2 * person_area:
+            count = int(np.clip(np.floor(len(xs) / (_SPLIT_AREA * person_area) + 0.5), 1, 6))
+            if count > 1:
                 groups = _split(xs, ys, count)
             else:
                 groups = [(xs, ys)]

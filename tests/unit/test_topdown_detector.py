@@ -190,3 +190,15 @@ def test_a_shadow_alone_on_a_textured_floor_is_nobody():
         frame = empty.astype(np.float32)
         frame[ellipse_mask(x, 200, 150, 30)] *= 0.35
         assert len(d.detect(frame.astype(np.uint8))) == 0
+
+
+def test_a_person_twice_person_size_is_still_one(monkeypatch):
+    """A camera lower than person_size assumes: a single large person must not be split in two."""
+    import test_topdown_detector as this
+
+    monkeypatch.setattr(this, "SHOULDERS", 2 * SHOULDERS)
+    d = TopDownDetector(person_size=SIZE)
+    empty = learnt(d)
+    for y in range(120, 300, 20):
+        found = d.detect(this.with_person(empty, 320, y))
+        assert len(found) == 1
