@@ -149,6 +149,10 @@ def test_two_workers_store_every_message_exactly_once(broker, tmp_path):
     try:
         publisher.publish(messages, per_s=1000)
         wait_until(lambda: stored(db) >= N, 40, f"{N} rows", [tmp_path / "hub-1.log", tmp_path / "hub-2.log"])
+        # Acks follow the commit (a whole batch in one write): the last ones reach the broker's log
+        # a moment after the last rows are visible in the database.
+        wait_until(lambda: sum(acks_by_worker(broker.log).values()) >= N, 10, f"{N} PUBACKs", [broker.log])
+        time.sleep(0.5)  # a duplicate ack, were there one, would come now
         acks = acks_by_worker(broker.log)
     finally:
         publisher.close()
