@@ -70,8 +70,10 @@ def draw_overlay(image: np.ndarray, config: CameraConfig, tracks: Tracks,
     return out
 
 
-def draw_detector_view(image: np.ndarray, masks: dict[str, np.ndarray], alpha: float = 0.4) -> np.ndarray:
-    """Tint the top-down detector's masks (its working size) onto a copy of the frame."""
+def draw_detector_view(image: np.ndarray, masks: dict[str, np.ndarray], person_size: float | None = None,
+                       alpha: float = 0.4) -> np.ndarray:
+    """Tint the top-down detector's masks (its working size) onto a copy of the frame, and draw
+    the person it expects (an ellipse `person_size` wide, top left) to compare with real people."""
     out = image.copy()
     h, w = out.shape[:2]
     for name, colour in MASK_COLOURS.items():
@@ -80,6 +82,11 @@ def draw_detector_view(image: np.ndarray, masks: dict[str, np.ndarray], alpha: f
             continue
         full = cv2.resize(mask.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
         out[full] = (out[full] * (1 - alpha) + np.array(colour) * alpha).astype(np.uint8)
+    if person_size is not None:
+        half = max(2, round(person_size * min(w, h) / 2))
+        centre = (half + 10, half + 30)
+        cv2.ellipse(out, centre, (half, max(1, round(half * 2 / 3))), 0, 0, 360, MASK_COLOURS["people"], 2)
+        _label(out, f"person_size {person_size:g}", (10, centre[1] + half + 20))
     return out
 
 
@@ -129,7 +136,7 @@ def preview(
                 safe = blurrer.blur(frame.image, result.tracks.detections.xyxy)
                 masks = getattr(detector, "last_masks", None)
                 if masks:
-                    safe = draw_detector_view(safe, masks)
+                    safe = draw_detector_view(safe, masks, config.detector.person_size)
                 drawn = draw_overlay(safe, pipeline.config, result.tracks, totals, occupancy)
                 if out is not None:
                     if writer is None:
