@@ -145,7 +145,8 @@ class TopDownDetector:
         # Changed for longer than absorb_frames (a ghost, a moved chair, someone who stays):
         # learnt at the full rate from then on.
         self._changed_for = np.where(changed | people, self._changed_for + 1, 0)
-        slow = (changed | people) & (self._changed_for < self.absorb_frames)
+        absorbed = self._changed_for >= self.absorb_frames
+        slow = (changed | people) & ~absorbed
         self._seen += 1
         if self._seen < _WARMUP:  # the first second: a plain running mean, so a bad first frame fades
             rate = np.float32(max(self.learn_rate, 1.0 / (self._seen + 1)))
@@ -155,7 +156,6 @@ class TopDownDetector:
         # The spread learns everywhere (slower under people): flicker raises its own threshold.
         # Under a person found this frame it does not learn (until absorbed): someone who stands still
         # must not teach the background that their own contrast is noise.
-        absorbed = self._changed_for >= self.absorb_frames
         var_rate = np.where(found & ~absorbed, 0.0,
                             np.where(people, 0.2 * self.learn_rate, self.learn_rate)).astype(np.float32)
         self._var += var_rate * (np.minimum(step * step, 80.0 ** 2) - self._var)
