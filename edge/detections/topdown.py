@@ -223,7 +223,10 @@ def _match_exposure(work: np.ndarray, bg: np.ndarray, people: np.ndarray) -> np.
     if ok.sum() < 2:
         return bg
     medians = w[order][starts[ok] + counts[ok] // 2]
-    centres = np.array([float(np.median(b[band == k])) for k in np.flatnonzero(ok)])
+    # Each band's own centre: the median of its background values, from one more sort.
+    b_sorted = b[np.lexsort((b, band))]
+    lo, hi = starts[ok] + (counts[ok] - 1) // 2, starts[ok] + counts[ok] // 2
+    centres = ((b_sorted[lo] + b_sorted[hi]) / np.float32(2.0)).astype(np.float64)
     medians = np.maximum.accumulate(medians)
     shift = medians - centres
     if np.abs(shift).max() < 1.0:
