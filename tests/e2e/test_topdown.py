@@ -8,7 +8,7 @@ import subprocess
 import cv2
 import numpy as np
 
-from helpers import ROOT, VENV_BIN
+from helpers import ROOT, cli
 
 TOPDOWN_VIDEO = ROOT / "media" / "luxonis-topdown-passage-left.mp4"
 TRUTH = json.loads((ROOT / "media" / "luxonis-topdown-passage-left.crossings.json").read_text())
@@ -16,7 +16,7 @@ LINE = "640,800,640,0"  # the labels' line: moving right is in, moving left is o
 
 
 def retail_edge(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(VENV_BIN / "retail-edge"), *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([cli("retail-edge"), *args], capture_output=True, text=True, timeout=300)
 
 
 def test_top_down_count_matches_the_hand_labels():
