@@ -174,7 +174,7 @@ _ECC_WH = (60, 80)  # template size for the alignment refinement, px (w, h)
 
 def refine_alignment(
     pyramid: list[np.ndarray], homography: np.ndarray, ref_wh: tuple[int, int],
-    ecc_template: np.ndarray, iterations: int = 40,
+    ecc_template: np.ndarray, iterations: int = 20,
 ) -> np.ndarray | None:
     """Refine a rough homography by maximising the correlation of frame and reference (ECC).
 
