@@ -97,7 +97,7 @@ class CameraPipeline:
         if self.config.is_normalized:
             self._build(self.config.in_pixels((w, h)))
         if detect:
-            tracks = self.tracker.update(self.detector.detect(frame.image), ts)
+            tracks = self.tracker.update(self.detector.detect(frame.image, ts), ts)
         else:
             tracks = self.tracker.predict(ts)
         events = [e for counter in self.line_counters for e in counter.update(tracks, ts, (w, h))]

@@ -67,7 +67,7 @@ class TiledDetector:
             raise ValueError(f"overlap: expected 0 ≤ overlap < 1, got {overlap}")
         self.base, self.tiles, self.overlap, self.nms_iou = base, tiles, overlap, nms_iou
 
-    def detect(self, image: np.ndarray) -> Detections:
+    def detect(self, image: np.ndarray, ts: float | None = None) -> Detections:
         h, w = image.shape[:2]
         parts = [self.base.detect(image)]
         for x1, y1, x2, y2 in tile_boxes((w, h), self.tiles, self.overlap):

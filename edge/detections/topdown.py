@@ -12,8 +12,9 @@ copy (`work_width` pixels wide):
   pixels (median per brightness band) and the background is mapped through it.
 * Background: running mean and variance per pixel, threshold 3σ (≥ min_contrast). Changed pixels
   learn 50× slower; the variance does not learn under a person found this frame; what stays
-  changed for `absorb_frames` becomes background; the first frames are a plain mean; a view that
-  stays mostly changed restarts the model.
+  changed for `absorb_s` seconds becomes background; the first second is a plain mean; a view that
+  stays mostly changed restarts the model. Rates are per 1/30 s and follow the frames' time
+  stamps, so a 15 fps camera, or detection on every 2nd frame, learns as fast as a 30 fps one.
 * Shadows: darker pixels whose frame/background ratio is smooth and, on a steadily textured floor,
   that still show the floor's texture; a dark region mostly made of them, and its rim.
 * People: every change (shadows too) closed into blobs with a kernel of about half a person, so a
@@ -43,7 +44,9 @@ _K_SIGMA = 3.0
 _TEXTURE_VAR = 12.0 ** 2  # grey levels²: a background patch with texture beyond noise
 _STEADY_VAR = 8.0 ** 2  # grey levels²: a background pixel this steady over time has a fixed texture
 _SPLIT_AREA = 2.0  # persons of evidence per person when a blob is split (large people stay whole)
-_WARMUP = 30  # frames of plain averaging after a (re)start
+_WARMUP_S = 1.0  # plain averaging after a (re)start
+_RATE_FRAME_S = 1.0 / 30  # learn_rate is per this interval (a 30 fps frame)
+_SCENE_CHANGE_S = 0.5  # a view mostly changed for this long restarts the model
 
 
 class TopDownDetector:
@@ -55,7 +58,7 @@ class TopDownDetector:
         learn_rate: how fast the background follows slow changes (0–1 per frame).
         min_contrast: smallest grey-level change (after exposure gain) that can be foreground.
         min_evidence: smallest blob, as a fraction of a person's area, reported as a person.
-        absorb_frames: frames after which something that stays changed becomes background.
+        absorb_s: seconds after which something that stays changed becomes background.
 
     Example:
         >>> d = TopDownDetector(); len(d.detect(np.zeros((72, 128, 3), np.uint8)))
@@ -64,7 +67,7 @@ class TopDownDetector:
 
     def __init__(self, person_size: float = 0.2, work_width: int = 320, learn_rate: float = 0.03,
                  min_contrast: float = 18.0, min_evidence: float = 0.12,
-                 absorb_frames: int = 300) -> None:
+                 absorb_s: float = 10.0) -> None:
         if not 0.02 <= person_size <= 0.9:
             raise ValueError(f"person_size: expected 0.02–0.9 of the frame's shorter side, got {person_size}")
         self.person_size = person_size
@@ -72,14 +75,15 @@ class TopDownDetector:
         self.learn_rate = learn_rate
         self.min_contrast = min_contrast
         self.min_evidence = min_evidence
-        self.absorb_frames = absorb_frames
+        self.absorb_s = absorb_s
         self.reset()
 
     def reset(self) -> None:
         self._bg: np.ndarray | None = None
         self._var: np.ndarray | None = None
         self._people = None  # last frame's person mask (work size): not learnt fast, not used for gain
-        self._changed_frames = 0
+        self._changed_s = 0.0
+        self._last_ts: float | None = None
         self._shape: tuple[int, int] | None = None
         self.last_masks: dict[str, np.ndarray] = {}  # for preview drawing only; never leaves the process
 
@@ -95,11 +99,14 @@ class TopDownDetector:
         self._bg = work.copy()
         self._var = np.full_like(work, 12.0 ** 2)
         self._people = np.zeros(work.shape, bool)
-        self._changed_for = np.zeros(work.shape, np.int32)
+        self._changed_for = np.zeros(work.shape, np.float32)  # seconds
         self._seen = 0
-        self._changed_frames = 0
+        self._seen_s = 0.0
+        self._changed_s = 0.0
 
-    def detect(self, image: np.ndarray) -> Detections:
+    def detect(self, image: np.ndarray, ts: float | None = None) -> Detections:
+        """People in `image`; `ts` is its capture time in seconds (without it: 30 fps assumed)."""
+        dt = self._interval(ts)
         h, w = image.shape[:2]
         work = self._work(image)
         if self._bg is None or self._shape != (h, w):
@@ -112,14 +119,14 @@ class TopDownDetector:
         diff = work - bg
         sigma = np.sqrt(var)
         changed = np.abs(diff) > np.maximum(self.min_contrast, _K_SIGMA * np.maximum(sigma, _MIN_SIGMA))
-        if self._scene_changed(changed):
+        if self._scene_changed(changed, dt):
             self._start(work)
             return Detections.empty()
         shadow = _shadow(work, bg, diff, changed, var)
         people = changed & ~shadow
         size = self.person_size * min(work.shape) # person width in work pixels
         boxes, scores, people_mask = self._group(changed, people, size)
-        self._learn(work, changed, people_mask, _inside(boxes, changed.shape) & changed)
+        self._learn(work, changed, people_mask, _inside(boxes, changed.shape) & changed, dt)
         self.last_masks = {"changed": changed, "shadow": shadow, "people": people_mask & ~shadow}
         if not boxes:
             return Detections.empty()
@@ -129,12 +136,20 @@ class TopDownDetector:
         xyxy[:, 1::2] = np.clip(xyxy[:, 1::2], 0, h)
         return Detections(xyxy, np.asarray(scores, np.float32))
 
-    def _scene_changed(self, changed: np.ndarray) -> bool:
-        """Most of the view changed for a second or more: the background is no longer valid."""
-        self._changed_frames = self._changed_frames + 1 if changed.mean() > 0.6 else 0
-        return self._changed_frames > 15
+    def _interval(self, ts: float | None) -> float:
+        """Seconds since the previous frame, bounded; a 30 fps frame when unknown or not forward."""
+        last, self._last_ts = self._last_ts, ts
+        if ts is None or last is None or not ts > last:
+            return _RATE_FRAME_S
+        return min(ts - last, 2.0)
 
-    def _learn(self, work: np.ndarray, changed: np.ndarray, people: np.ndarray, found: np.ndarray) -> None:
+    def _scene_changed(self, changed: np.ndarray, dt: float) -> bool:
+        """Most of the view changed for half a second or more: the background is no longer valid."""
+        self._changed_s = self._changed_s + dt if changed.mean() > 0.6 else 0.0
+        return self._changed_s >= _SCENE_CHANGE_S + 0.5 * dt
+
+    def _learn(self, work: np.ndarray, changed: np.ndarray, people: np.ndarray, found: np.ndarray,
+               dt: float = _RATE_FRAME_S) -> None:
         """Move the background towards this frame: fast where nothing changed, slowly elsewhere.
 
         Shadows learn slowly too, or a passing shadow would leave a bright ghost behind.
@@ -142,22 +157,25 @@ class TopDownDetector:
         clipped = work >= 250.0  # a clipped white says only "at least this bright"
         target = np.where(clipped, np.maximum(self._bg, work), work)
         step = target - self._bg
-        # Changed for longer than absorb_frames (a ghost, a moved chair, someone who stays):
+        # Changed for longer than absorb_s (a ghost, a moved chair, someone who stays):
         # learnt at the full rate from then on.
-        self._changed_for = np.where(changed | people, self._changed_for + 1, 0)
-        absorbed = self._changed_for >= self.absorb_frames
+        self._changed_for = np.where(changed | people, self._changed_for + np.float32(dt), np.float32(0))
+        absorbed = self._changed_for >= self.absorb_s - 0.5 * dt  # (half a frame: float sums)
         slow = (changed | people) & ~absorbed
+        frames = dt / _RATE_FRAME_S  # rates are per 30 fps frame: compound them over this interval
+        fast_rate = _per_interval(self.learn_rate, frames)
         self._seen += 1
-        if self._seen < _WARMUP:  # the first second: a plain running mean, so a bad first frame fades
-            rate = np.float32(max(self.learn_rate, 1.0 / (self._seen + 1)))
+        self._seen_s += dt
+        if self._seen_s < _WARMUP_S - 0.5 * dt:  # the first second: a plain running mean, so a bad first frame fades
+            rate = np.float32(max(fast_rate, 1.0 / (self._seen + 1)))
         else:
-            rate = np.where(slow, self.learn_rate * _SLOW, self.learn_rate).astype(np.float32)
+            rate = np.where(slow, _per_interval(self.learn_rate * _SLOW, frames), fast_rate).astype(np.float32)
         self._bg += rate * step
         # The spread learns everywhere (slower under people): flicker raises its own threshold.
         # Under a person found this frame it does not learn (until absorbed): someone who stands still
         # must not teach the background that their own contrast is noise.
-        var_rate = np.where(found & ~absorbed, 0.0,
-                            np.where(people, 0.2 * self.learn_rate, self.learn_rate)).astype(np.float32)
+        people_rate = _per_interval(0.2 * self.learn_rate, frames)
+        var_rate = np.where(found & ~absorbed, 0.0, np.where(people, people_rate, fast_rate)).astype(np.float32)
         self._var += var_rate * (np.minimum(step * step, 80.0 ** 2) - self._var)
         self._people = people
 
@@ -201,6 +219,11 @@ class TopDownDetector:
                     boxes.append(box)
                     scores.append(score)
         return boxes, scores, kept
+
+
+def _per_interval(rate: float, frames: float) -> float:
+    """A per-frame learning rate compounded over `frames` frames (1 − (1 − rate)^frames)."""
+    return rate if frames == 1.0 else 1.0 - (1.0 - rate) ** frames
 
 
 def _match_exposure(work: np.ndarray, bg: np.ndarray, people: np.ndarray) -> np.ndarray:

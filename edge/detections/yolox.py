@@ -75,7 +75,7 @@ class YoloxDetector:
         self.score_threshold = score_threshold
         self.nms_iou = nms_iou
 
-    def detect(self, image: np.ndarray) -> Detections:
+    def detect(self, image: np.ndarray, ts: float | None = None) -> Detections:
         tensor, ratio = letterbox(image, out=self._input)
         raw = self._session.run(None, {self._input_name: tensor})[0]
         h, w = image.shape[:2]

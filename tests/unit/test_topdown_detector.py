@@ -119,7 +119,7 @@ def test_two_people_side_by_side_are_two(gap):
 
 @pytest.mark.parametrize("dress", ["light-shirt", "dark-coat"])
 def test_someone_standing_under_the_camera_stays_found(dress):
-    """250 frames (8 s at 30 fps): until absorb_frames (300), a person who stays is still found."""
+    """250 frames (8 s at 30 fps): until absorb_s (10 s), a person who stays is still found."""
     d = TopDownDetector(person_size=SIZE)
     empty = learnt(d)
     standing = with_person(empty, 320, 200) if dress == "light-shirt" else with_dark_coat(empty, 320, 200)
@@ -128,12 +128,31 @@ def test_someone_standing_under_the_camera_stays_found(dress):
 
 
 def test_a_lasting_change_becomes_background():
-    """A moved chair (or a ghost of the first frame) is absorbed after absorb_frames."""
-    d = TopDownDetector(person_size=SIZE, absorb_frames=60)
+    """A moved chair (or a ghost of the first frame) is absorbed after absorb_s."""
+    d = TopDownDetector(person_size=SIZE, absorb_s=2.0)
     empty = learnt(d)
     moved = with_person(empty, 320, 200)  # anything that stays: here shaped like a person
     seen = [len(d.detect(moved)) for _ in range(200)]
     assert seen[0] == 1 and seen[-1] == 0
+
+
+@pytest.mark.parametrize("fps", [30, 15, 10])
+def test_absorption_follows_time_not_frames(fps):
+    """With time stamps, something that stays is absorbed after absorb_s seconds at any frame rate
+    (detection on every k-th frame, or a 10 fps camera, must not make it stay 3× longer)."""
+    d = TopDownDetector(person_size=SIZE, absorb_s=2.0)
+    empty = learnt(d)
+    t0 = 100.0
+    for i in range(3 * fps):  # a further 3 s of empty floor, time-stamped
+        d.detect(empty, t0 + i / fps)
+    moved = with_person(empty, 320, 200)
+    start = t0 + 3.0
+    seen = [(i / fps, len(d.detect(moved, start + i / fps))) for i in range(4 * fps)]
+    still = [t for t, n in seen if n == 1]
+    gone = [t for t, n in seen if n == 0]
+    assert still and gone, seen
+    # found for the first 1.5 s, absorbed within 3 s, whatever the frame rate
+    assert min(gone) > 1.5 and max(still) < 3.0
 
 
 def test_a_new_scene_restarts_the_background():
