@@ -12,6 +12,8 @@ are hand-labelled: 1 to the right = in, 3 to the left = out):
   blurred 15fps the same at 15 fps
   15 fps        1280×800, every second frame
   rotated       turned 90° (people walk up the image; the line turns with it: truth in 3, out 1)
+  zoomed        the central 640×400 enlarged to 1280×800 (a camera twice as low: people and
+                leaf shadows twice as large), counted with person_size 0.4 and with the default
   720p          1280×720 (the central rows), for the speed figures
 
 Speed: decode + detector only, then the whole pipeline (`edge.counting.count`, as `retail-edge
@@ -60,12 +62,16 @@ def _write(name: str, fps: float, size: tuple[int, int], transform, every: int =
     return path
 
 
-def clips() -> list[tuple[str, Path, str, tuple[int, int]]]:
-    """(name, video, line, (true in, true out))."""
+def clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
+    """(name, video, line, (true in, true out), person_size)."""
     def blur(f):
         return cv2.GaussianBlur(cv2.resize(f, (640, 400), interpolation=cv2.INTER_AREA), (0, 0), 3)
 
-    return [
+    def zoom(f):
+        return cv2.resize(f[200:600, 320:960], (1280, 800), interpolation=cv2.INTER_LINEAR)
+
+    zoomed = _write("zoom2", 30, (1280, 800), zoom)
+    return [(*c, 0.2) for c in [
         ("original 1280×800 30 fps", CLIP, "640,800,640,0", (1, 3)),
         ("low-res 320×200", _write("low", 30, (320, 200), lambda f: cv2.resize(f, (320, 200),
                                                                               interpolation=cv2.INTER_AREA)),
@@ -75,6 +81,9 @@ def clips() -> list[tuple[str, Path, str, tuple[int, int]]]:
         ("15 fps", _write("half15", 15, (1280, 800), lambda f: f, every=2), "640,800,640,0", (1, 3)),
         ("rotated 90°", _write("rot", 30, (800, 1280), lambda f: cv2.rotate(f, cv2.ROTATE_90_CLOCKWISE)),
          "800,640,0,640", (3, 1)),
+    ]] + [
+        ("zoomed ×2 (camera twice as low), person_size 0.4", zoomed, "640,800,640,0", (1, 3), 0.4),
+        ("zoomed ×2, person_size left at 0.2", zoomed, "640,800,640,0", (1, 3), 0.2),
     ]
 
 
@@ -85,8 +94,8 @@ def camera(line: str, person_size: float = 0.2) -> CameraConfig:
 
 def accuracy() -> tuple[list[str], list[dict]]:
     rows, data = [], []
-    for name, video, line, (t_in, t_out) in clips():
-        r = count(str(video), camera(line))
+    for name, video, line, (t_in, t_out), size in clips():
+        r = count(str(video), camera(line, size))
         rows.append(f"| {name} | {t_in} | {r.in_count} ({r.in_count - t_in:+d}) | {t_out} | "
                     f"{r.out_count} ({r.out_count - t_out:+d}) |")
         data.append({"clip": name, "truth": [t_in, t_out], "counted": [r.in_count, r.out_count]})
