@@ -25,7 +25,7 @@ import numpy as np
 from edge.mascots.features import Features
 from edge.mascots.registry import MascotRegistry
 
-__all__ = ["Matches", "Hypothesis", "ReferenceIndex", "cluster_matches", "cluster_views"]
+__all__ = ["Matches", "Hypothesis", "ReferenceIndex", "centre_peak", "cluster_matches", "cluster_views"]
 
 _RATIO = 0.82  # Lowe ratio: higher keeps more true matches of small cards, and more noise
 _SAME_FEATURE_PX = 12.0  # neighbours closer than this in the same reference are one feature
@@ -166,6 +166,52 @@ class ReferenceIndex:
         return out
 
 
+def _predicted_centres(matches: Matches, wh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each match puts the centre of its view of the reference in the frame (similarity
+    transform from the keypoints' scale and angle); `wh` is each match's view size."""
+    theta = np.deg2rad(matches.rotation_deg)
+    cos, sin = np.cos(theta), np.sin(theta)
+    d = wh / 2.0 - matches.view_xy
+    cx = matches.frame_xy[:, 0] + matches.scale * (cos * d[:, 0] - sin * d[:, 1])
+    cy = matches.frame_xy[:, 1] + matches.scale * (sin * d[:, 0] + cos * d[:, 1])
+    return cx, cy
+
+
+def centre_peak(
+    matches: Matches, view_whs: list[tuple[int, int]], frame_wh: tuple[int, int],
+    heights: tuple[float, float], cell_px: int, masked: list[tuple[float, float, float, float]] = (),
+) -> tuple[float, float, float, int] | None:
+    """(x, y, height, votes) of the place where most matches put a card centre, or None.
+
+    The few correct matches of a small card turned out of plane scatter over several Hough bins
+    and views in scale and angle (`cluster_views` then finds no cluster), but they still agree on
+    where the card's centre is. Only matches that predict a card `heights[0]`–`heights[1]` px tall
+    vote, one vote each into a `cell_px` cell; the peak is the best 3×3-cell sum outside the
+    `masked` (x, y, w, h) boxes; its height is the median of its votes'.
+    """
+    wh = np.asarray(view_whs, np.float32)[matches.view]
+    cx, cy = _predicted_centres(matches, wh)
+    h = matches.scale * wh[:, 1]
+    fw, fh = frame_wh
+    ok = (h >= heights[0]) & (h <= heights[1]) & (cx >= 0) & (cy >= 0) & (cx < fw) & (cy < fh)
+    if not ok.any():
+        return None
+    cx, cy, h = cx[ok], cy[ok], h[ok]
+    gw, gh = fw // cell_px + 1, fh // cell_px + 1
+    kx, ky = (cx // cell_px).astype(np.int64), (cy // cell_px).astype(np.int64)
+    grid = np.bincount(ky * gw + kx, minlength=gw * gh).reshape(gh, gw).astype(np.float32)
+    grid = cv2.boxFilter(grid, -1, (3, 3), normalize=False, borderType=cv2.BORDER_CONSTANT)
+    for x, y, w, bh in masked:
+        grid[max(0, int(y // cell_px)):max(0, int((y + bh) // cell_px) + 1),
+             max(0, int(x // cell_px)):max(0, int((x + w) // cell_px) + 1)] = 0
+    k = int(np.argmax(grid))
+    if grid.flat[k] <= 0:
+        return None
+    py, px = divmod(k, gw)
+    near = (np.abs(kx - px) <= 1) & (np.abs(ky - py) <= 1)
+    return float(cx[near].mean()), float(cy[near].mean()), float(np.median(h[near])), int(grid.flat[k])
+
+
 def cluster_matches(
     matches: Matches, ref_wh: tuple[int, int], max_hypotheses: int = 4,
     min_votes: int = _MIN_VOTES,
@@ -204,11 +250,7 @@ def cluster_views(
     if n < min_votes:
         return []
     wh = np.asarray(view_whs, np.float32)[matches.view]  # (n, 2) size of each match's view
-    theta = np.deg2rad(matches.rotation_deg)
-    cos, sin = np.cos(theta), np.sin(theta)
-    d = wh / 2.0 - matches.view_xy
-    cx = matches.frame_xy[:, 0] + matches.scale * (cos * d[:, 0] - sin * d[:, 1])
-    cy = matches.frame_xy[:, 1] + matches.scale * (sin * d[:, 0] + cos * d[:, 1])
+    cx, cy = _predicted_centres(matches, wh)
     log_s = np.log2(np.maximum(matches.scale, 1e-4))
     # continuous bin coordinates of scale and angle; each match votes in its 2 nearest bins
     fs = log_s / _LOG2_SCALE_BIN

@@ -1,11 +1,12 @@
-"""Hough clustering of matches: all views of a reference in one pass (`cluster_views`)."""
+"""Hough clustering of matches: all views of a reference in one pass (`cluster_views`), and the
+place where scattered matches agree on a card centre (`centre_peak`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from edge.mascots.matching import Matches, cluster_matches, cluster_views
+from edge.mascots.matching import Matches, centre_peak, cluster_matches, cluster_views
 
 VIEW_WHS = [(300, 400), (165, 400), (300, 220)]  # frontal, and foreshortened as in features.VIEWS
 
@@ -86,3 +87,35 @@ def test_one_pass_equals_clustering_each_view_alone(seed: int):
     got = cluster_views(matches, VIEW_WHS, 6, 3)
     assert [v for v, _ in got] == [v for v, _ in expected]
     assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(got, expected, strict=True))
+
+
+def scattered_card(rng: np.random.Generator, centre_xy: tuple[float, float], height_px: float) -> Matches:
+    """A small card turned out of plane: 8 correct matches whose views, scales (±25 %) and angles
+    (±30°) all differ, so that no two share a Hough bin, but each still predicts the centre."""
+    parts = []
+    for i in range(8):
+        view = i % 3
+        scale = height_px / VIEW_WHS[view][1] * float(rng.uniform(0.75, 1.25))
+        parts.append(card_matches(rng, view, centre_xy, scale, float(rng.uniform(-30, 30)), 1))
+    return concat(*parts)
+
+
+def test_scattered_matches_of_a_small_card_make_no_cluster_but_a_centre_peak():
+    rng = np.random.default_rng(5)
+    card = scattered_card(rng, (700, 300), 80.0)
+    matches = concat(card, noise_matches(rng, 300))
+    clusters = cluster_views(matches, VIEW_WHS, max_hypotheses=3, min_votes=3)
+    assert not any(len(set(m.tolist()) & set(range(8))) >= 3 for _, m in clusters)
+    x, y, height, votes = centre_peak(matches, VIEW_WHS, (1280, 720), (35, 160), 32)
+    assert abs(x - 700) < 20 and abs(y - 300) < 20
+    assert 50 < height < 110 and votes >= 8
+
+
+def test_centre_peak_skips_found_cards_and_other_sizes():
+    rng = np.random.default_rng(6)
+    small = scattered_card(rng, (300, 500), 80.0)
+    big = scattered_card(rng, (900, 300), 400.0)  # predicts a 400 px card: outside 35–160 px
+    matches = concat(small, big)
+    assert centre_peak(matches, VIEW_WHS, (1280, 720), (35, 160), 32)[:2] == pytest.approx((300, 500), abs=20)
+    masked = [(250.0, 450.0, 100.0, 100.0)]  # the small card was already found
+    assert centre_peak(matches, VIEW_WHS, (1280, 720), (35, 160), 32, masked) is None
