@@ -96,7 +96,7 @@ class DetectorSettings:
             (60–115 px) get several times more matches; each level costs ~4 ms of CPU.
         centre_peaks: also rescan, per reference, the place where most matches agree on a small
             card's centre whatever their scale and angle: +1 point of recall on held-out
-            synthetic seeds for ~6 ms more per frame (BENCHMARKS.md); off = the faster detector.
+            synthetic seeds for ~8 ms more per frame (BENCHMARKS.md); off = the faster detector.
     """
 
     n_features: int = 3000
