@@ -155,6 +155,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--min-score", type=float, default=None,
                         help="override DetectorSettings.min_score (calibration)")
+    parser.add_argument("--no-centre-peaks", action="store_true",
+                        help="DetectorSettings(centre_peaks=False): the faster detector")
     parser.add_argument("--write", type=Path, help="write a markdown report here")
     parser.add_argument("--verbose", action="store_true", help="list misses and false detections")
     parser.add_argument("--repeat", type=int, default=5,
@@ -162,8 +164,9 @@ def main() -> int:
     args = parser.parse_args()
     cv2.setNumThreads(2)
     registry = MascotRegistry.from_directory(ROOT / "media" / "mascots")
-    settings = DetectorSettings() if args.min_score is None else DetectorSettings(
-        min_score=args.min_score)
+    settings = DetectorSettings(centre_peaks=not args.no_centre_peaks)
+    if args.min_score is not None:
+        settings = DetectorSettings(min_score=args.min_score, centre_peaks=not args.no_centre_peaks)
     detector = MascotDetector(registry, settings)
     detector.detect(np.zeros((720, 1280, 3), np.uint8))  # warm-up
     header = ("| set | images | labelled cards | distractor cards | found | precision | recall | "
@@ -187,6 +190,7 @@ def main() -> int:
     if args.write:
         cmd = "\n".join(["```", ".venv/bin/python bench/mascots_bench.py "
                          f"--synthetic {args.synthetic} --seed {args.seed} --repeat {args.repeat}"
+                         f"{' --no-centre-peaks' if args.no_centre_peaks else ''}"
                          f" --write {args.write}", "```"])
         misses = "\n".join(f"- {m}" for _, t in rows for m in t.misses) or "- none"
         false = "\n".join(f"- {m}" for _, t in rows for m in t.false) or "- none"

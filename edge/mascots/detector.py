@@ -56,6 +56,7 @@ _RESCAN_FEATURES = 600
 _MAX_RESCANS = 3
 _PEAK_CELL_PX = 32
 _PEAK_MIN_VOTES = 5
+_PEAK_REACH = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,9 +184,9 @@ class MascotDetector:
         weak += self._try(per_slot, strong, pyramid, found)
         return found, weak
 
-    def _second_stage(self, gray: np.ndarray, place: tuple[float, float, float],
+    def _second_stage(self, gray: np.ndarray, place: tuple[float, float, float, float],
                       pyramid: list[np.ndarray], found: tuple[MascotDetection, ...]):
-        """Detections in an upscaled crop around `place` (x, y, height), not already `found`."""
+        """Detections in an upscaled crop around `place` (x, y, height, reach), not already `found`."""
         crop = self._rescan(gray, *place)
         if not crop:
             return []
@@ -238,9 +239,9 @@ class MascotDetector:
         return failed
 
     def _candidate_places(self, weak: list, per_slot: dict[int, Matches],
-                          found: list[MascotDetection]) -> list[tuple[float, float, float]]:
+                          found: list[MascotDetection]) -> list[tuple[float, float, float, float]]:
         """Distinct (x, y, height) of small weak clusters, not on a card already found."""
-        places: list[tuple[float, float, float]] = []
+        places: list[tuple[float, float, float, float]] = []
         for _, slot, members in sorted(weak, key=lambda h: -h[0]):
             if len(places) >= _MAX_RESCANS:
                 break
@@ -253,17 +254,17 @@ class MascotDetector:
                 continue
             if any(_inside(d.bbox_xywh, x, y) for d in found):
                 continue
-            if any(np.hypot(x - px, y - py) < 0.5 * max(height, ph) for px, py, ph in places):
+            if any(np.hypot(x - px, y - py) < 0.5 * max(height, ph) for px, py, ph, _ in places):
                 continue
-            places.append((float(x), float(y), height))
+            places.append((float(x), float(y), height, _RESCAN_REACH))
         return places
 
     def _peak_places(self, per_slot: dict[int, Matches], found: list[MascotDetection], places: list,
-                     frame_wh: tuple[int, int]) -> list[tuple[float, float, float]]:
+                     frame_wh: tuple[int, int]) -> list[tuple[float, float, float, float]]:
         """Per reference, the place where most matches agree on a small card's centre (see
         `matching.centre_peak`), if it has the votes and is not on a found card or a place."""
         boxes = [d.bbox_xywh for d in found]
-        out: list[tuple[float, float, float]] = []
+        out: list[tuple[float, float, float, float]] = []
         for slot, matches in per_slot.items():
             mi, ri = self._index.owners[slot]
             ref = self.registry.mascots[mi].references[ri]
@@ -272,15 +273,17 @@ class MascotDetector:
             if peak is None or peak[3] < _PEAK_MIN_VOTES:
                 continue
             x, y, height, _ = peak
-            if any(np.hypot(x - px, y - py) < 0.5 * max(height, ph) for px, py, ph in places + out):
+            if any(np.hypot(x - px, y - py) < 0.5 * max(height, ph) for px, py, ph, _ in places + out):
                 continue
-            out.append((x, y, height))
+            out.append((x, y, height, _PEAK_REACH))
         return out
 
-    def _rescan(self, gray: np.ndarray, cx: float, cy: float, height: float) -> dict[int, Matches]:
-        """Matches of ORB features of an upscaled crop around (cx, cy), in frame px."""
+    def _rescan(self, gray: np.ndarray, cx: float, cy: float, height: float,
+                reach: float = _RESCAN_REACH) -> dict[int, Matches]:
+        """Matches of ORB features of an upscaled crop reaching `reach` × `height` around (cx, cy),
+        in frame px."""
         f = float(np.clip(_RESCAN_HEIGHT_PX / height, 1.5, 3.0))
-        r = _RESCAN_REACH * height
+        r = reach * height
         x0, y0 = max(0, int(cx - r)), max(0, int(cy - r))
         x1, y1 = min(gray.shape[1], int(cx + r)), min(gray.shape[0], int(cy + r))
         if x1 - x0 < 16 or y1 - y0 < 16:
