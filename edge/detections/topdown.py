@@ -149,7 +149,7 @@ class TopDownDetector:
         return self._changed_s >= _SCENE_CHANGE_S + 0.5 * dt
 
     def _learn(self, work: np.ndarray, changed: np.ndarray, people: np.ndarray, found: np.ndarray,
-               dt: float = _RATE_FRAME_S) -> None:
+               dt: float) -> None:
         """Move the background towards this frame: fast where nothing changed, slowly elsewhere.
 
         Shadows learn slowly too, or a passing shadow would leave a bright ghost behind.

@@ -127,6 +127,9 @@ class MascotDetector:
         self.registry = registry
         self.settings = settings or DetectorSettings()
         self._index = ReferenceIndex(registry)
+        # per reference slot: the size of each of its simulated views (for clustering and peaks)
+        self._view_whs = [[view_wh(registry.mascots[mi].references[ri].wh, v) for v in range(len(VIEWS))]
+                          for mi, ri in self._index.owners]
         self._pool = (ThreadPoolExecutor(self.settings.threads, thread_name_prefix="mascot-detect")
                       if self.settings.threads > 1 else None)
 
@@ -200,10 +203,7 @@ class MascotDetector:
         strong, weak = [], []
         n = self.settings.max_hypotheses
         for slot, matches in per_slot.items():
-            mi, ri = self._index.owners[slot]
-            ref = self.registry.mascots[mi].references[ri]
-            view_whs = [view_wh(ref.wh, v) for v in range(len(VIEWS))]
-            clusters = cluster_views(matches, view_whs, 2 * n, _WEAK_VOTES)
+            clusters = cluster_views(matches, self._view_whs[slot], 2 * n, _WEAK_VOTES)
             per_view: dict[int, int] = {}
             for view, m in clusters:
                 # bins come strongest first within a view, so the strong ones lead
@@ -266,10 +266,8 @@ class MascotDetector:
         boxes = [d.bbox_xywh for d in found]
         out: list[tuple[float, float, float, float]] = []
         for slot, matches in per_slot.items():
-            mi, ri = self._index.owners[slot]
-            ref = self.registry.mascots[mi].references[ri]
-            peak = centre_peak(matches, [view_wh(ref.wh, v) for v in range(len(VIEWS))], frame_wh,
-                               (_MIN_RESCAN_PX, _MAX_RESCAN_PX), _PEAK_CELL_PX, boxes)
+            peak = centre_peak(matches, self._view_whs[slot], frame_wh, (_MIN_RESCAN_PX, _MAX_RESCAN_PX),
+                               _PEAK_CELL_PX, boxes)
             if peak is None or peak[3] < _PEAK_MIN_VOTES:
                 continue
             x, y, height, _ = peak
