@@ -28,7 +28,7 @@ from edge.mascots.features import (
     VIEWS,
     Features,
     extract_features,
-    extract_features_banded,
+    extract_features_parallel,
     view_wh,
 )
 from edge.mascots.matching import Matches, ReferenceIndex, centre_peak, cluster_views
@@ -150,8 +150,8 @@ class MascotDetector:
         gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         s = self.settings
         if self._pool is not None and gray.shape[0] >= 400:
-            frame = extract_features_banded(gray, s.n_features, s.fast_threshold, self._pool,
-                                            s.upscaled_levels)
+            frame = extract_features_parallel(gray, s.n_features, s.fast_threshold, self._pool,
+                                              s.upscaled_levels)
         else:
             frame = extract_features(gray, s.n_features, s.fast_threshold,
                                      first_level=s.upscaled_levels)
