@@ -19,6 +19,7 @@ import numpy as np
 
 __all__ = [
     "FEATURES_VERSION",
+    "LEVELS",
     "REFERENCE_SCALES",
     "TEMPLATE_BLUR",
     "TEMPLATE_WH",
@@ -39,7 +40,7 @@ REFERENCE_SCALES = (0.5, 0.25, 0.125)
 _REFERENCE_FEATURES_PER_SCALE = (700, 600, 300)
 TEMPLATE_WH = (96, 128)  # canonical size of the verification template, px (w, h)
 _SCALE_FACTOR = 1.2  # between ORB pyramid levels
-_LEVELS = 8  # ORB pyramid levels at and below full resolution
+LEVELS = 8  # ORB pyramid levels at and below full resolution (references; frames choose their own)
 TEMPLATE_BLUR = 1.5  # Gaussian sigma applied to template and warped patch alike, template px
 
 
@@ -72,14 +73,14 @@ class Features:
         )
 
 
-def _orb(n_features: int, fast_threshold: int = 12, first_level: int = 0) -> cv2.ORB:
+def _orb(n_features: int, fast_threshold: int = 12, first_level: int = 0, levels: int = LEVELS) -> cv2.ORB:
     # patchSize 31 is ORB's trained pattern; a small edge threshold keeps keypoints near the
     # border of the card, which matters for small targets. `first_level` > 0 puts the image at
     # that pyramid level and fills the levels before it with upscaled copies (×1.2 each).
     return cv2.ORB_create(
         nfeatures=n_features,
         scaleFactor=_SCALE_FACTOR,
-        nlevels=_LEVELS + first_level,
+        nlevels=levels + first_level,
         firstLevel=first_level,
         edgeThreshold=15,
         patchSize=31,
@@ -88,49 +89,36 @@ def _orb(n_features: int, fast_threshold: int = 12, first_level: int = 0) -> cv2
 
 
 def extract_features(
-    gray: np.ndarray, n_features: int, fast_threshold: int = 12, cell_px: int = 0,
-    first_level: int = 0,
+    gray: np.ndarray, n_features: int, fast_threshold: int = 12, first_level: int = 0,
+    levels: int = LEVELS,
 ) -> Features:
-    """ORB keypoints spread over the image, and their descriptors, of a grey uint8 image.
-
-    ORB alone keeps the strongest corners frame-wide, so a textured background can take the whole
-    budget and leave a small or blurred card with no keypoint at all. Here ~3× the budget is
-    detected, then kept round-robin over cells (`cell_px` wide at each pyramid level): first the
-    best keypoint of every cell, then the second best, ... until `n_features` are kept. Only the
-    kept keypoints get descriptors, so the cost is close to plain ORB's.
+    """ORB keypoints and their descriptors of a grey uint8 image.
 
     `first_level` adds that many upscaled pyramid levels (×1.2, ×1.44) below the image: a
     60–100 px card then gets its keypoints at 1.2–1.44× its size, where ORB's 31 px patches
     no longer cover a third of it. Costs ~+60% (2 levels) and the budget is shared with them.
+    `levels` counts the levels at and below full resolution (×1/1.2 each).
     """
-    if cell_px <= 0:
-        orb = _orb(n_features, fast_threshold, first_level)
-        keypoints, descriptors = orb.detectAndCompute(gray, None)
-        return _features(keypoints, descriptors)
-    orb = _orb(3 * n_features, fast_threshold)
-    keypoints = orb.detect(gray, None)
-    if not keypoints:
-        return Features.empty()
-    if len(keypoints) > n_features:
-        keypoints = _spread(keypoints, n_features, cell_px)
-    keypoints, descriptors = orb.compute(gray, keypoints)
+    orb = _orb(n_features, fast_threshold, first_level, levels)
+    keypoints, descriptors = orb.detectAndCompute(gray, None)
     return _features(keypoints, descriptors)
 
 
 def extract_features_parallel(
-    gray: np.ndarray, n_features: int, fast_threshold: int, pool: Executor, first_level: int = 0
+    gray: np.ndarray, n_features: int, fast_threshold: int, pool: Executor, first_level: int = 0,
+    levels: int = LEVELS,
 ) -> Features:
-    """`extract_features(gray, n_features, fast_threshold, first_level=first_level)` with its
-    pyramid levels shared between two threads.
+    """`extract_features(gray, n_features, fast_threshold, first_level=first_level, levels=levels)`
+    with its pyramid levels shared between two threads.
 
     ORB runs on one core. Here one thread takes the finest levels and the other the rest, split
     where their pixel counts balance (with 2 upscaled levels: the two upscaled ones against the
-    eight others). Each level keeps the budget ORB would give it and is resized the way ORB
+    image's own). Each level keeps the budget ORB would give it and is resized the way ORB
     resizes it (upscaled levels from the image, the others each from the one above), so the
     features are the single-threaded call's, for about half its wall time. (Two overlapping
     bands of the image instead cost ~30% more CPU for the overlap and kept a third fewer.)
     """
-    nlevels = _LEVELS + first_level
+    nlevels = levels + first_level
     budgets = _level_budgets(n_features, nlevels)
     areas = np.array([_SCALE_FACTOR ** (2 * (first_level - level)) for level in range(nlevels)])
     split = int(np.argmin([max(areas[:k].sum(), areas[k:].sum()) for k in range(1, nlevels)])) + 1
@@ -175,22 +163,6 @@ def _features(keypoints, descriptors) -> Features:
         np.array([k.angle for k in keypoints], np.float32),
         descriptors,
     )
-
-
-def _spread(keypoints: tuple, n: int, cell_px: int) -> list:
-    data = np.array([(k.pt[0], k.pt[1], k.octave, k.response) for k in keypoints], np.float64)
-    cell = cell_px * 1.2 ** data[:, 2]
-    key = np.stack([data[:, 2], data[:, 0] // cell, data[:, 1] // cell], axis=1).astype(np.int64)
-    code = (key[:, 0] << 40) | (key[:, 1] << 20) | key[:, 2]
-    # rank of each keypoint within its cell by response (0 = best)
-    order = np.lexsort((-data[:, 3], code))
-    sorted_code = code[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(sorted_code)) + 1]
-    run_start = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-    rank = np.empty(len(order), np.int64)
-    rank[order] = np.arange(len(order)) - run_start
-    keep = np.lexsort((-data[:, 3], rank))[:n]
-    return [keypoints[i] for i in keep]
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,19 +21,21 @@ def gray() -> np.ndarray:
     return image
 
 
-@pytest.mark.parametrize("upscaled_levels", [0, 1, 2])
-def test_parallel_levels_give_the_single_threaded_keypoints(gray: np.ndarray, upscaled_levels: int):
-    one = extract_features(gray, 3000, 12, first_level=upscaled_levels)
+@pytest.mark.parametrize(("upscaled_levels", "levels"), [(0, 8), (1, 8), (2, 8), (2, 6)])
+def test_parallel_levels_give_the_single_threaded_keypoints(gray: np.ndarray, upscaled_levels: int,
+                                                            levels: int):
+    one = extract_features(gray, 3000, 12, first_level=upscaled_levels, levels=levels)
     with ThreadPoolExecutor(2) as pool:
-        two = extract_features_parallel(gray, 3000, 12, pool, upscaled_levels)
+        two = extract_features_parallel(gray, 3000, 12, pool, upscaled_levels, levels)
+    assert len(np.unique(np.round(two.size, 2))) == upscaled_levels + levels
     # the same budget per pyramid level (a level is known by its keypoint size)...
     levels_one = np.unique(np.round(one.size, 2), return_counts=True)
     levels_two = np.unique(np.round(two.size, 2), return_counts=True)
     np.testing.assert_allclose(levels_two[0], levels_one[0], rtol=1e-3)
     np.testing.assert_allclose(levels_two[1], levels_one[1], rtol=0.03, atol=3)
     # ...and the same keypoints, descriptors included. With 2 upscaled levels (the default) the
-    # split falls between the upscaled levels and the image's own, which each thread builds as
-    # ORB does: identical. Otherwise the second thread starts from a downscaled level, whose
+    # split falls between the upscaled levels and the image's own (the detector's 2 + 6 too),
+    # which each thread builds as ORB does: identical. Otherwise the second thread starts from a downscaled level, whose
     # coarser levels ORB sizes by rounding from it: a px off here and there, other weak corners.
     dist = np.linalg.norm(two.xy[:, None, :] - one.xy[None, :, :], axis=2)
     nearest = dist.argmin(axis=1)
