@@ -62,6 +62,12 @@ _MAX_RESCANS = 3
 _PEAK_CELL_PX = 32
 _PEAK_MIN_VOTES = 5
 _PEAK_REACH = 0.7
+# The FAST threshold is for a normally exposed frame (grey standard deviation ≥ 40: all 20
+# samples but one are 44–75); a dimmer or flatter frame or crop gets a proportionally lower one,
+# down to 3. At a fifth of their brightness the samples kept 17 of 20 cards (12 at a fixed 12);
+# on normal synthetic scenes (~40 % are below 40) held-out recall rose 0.963 -> 0.969.
+_NORMAL_CONTRAST = 40.0
+_MIN_FAST_THRESHOLD = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +100,8 @@ class DetectorSettings:
 
     Args:
         n_features: ORB features per frame; more finds smaller cards, costs ~5 ms per 1000.
+        fast_threshold: ORB's FAST corner threshold for a normally exposed frame; lowered in
+            proportion on a dimmer or flatter frame or crop (`_NORMAL_CONTRAST`).
         min_inliers: RANSAC inliers to consider a hypothesis at all (a 60 px card has ~8).
         min_score: appearance score to report; the guard against look-alike cards.
         max_hypotheses: clusters tried per reference view and frame; bounds the worst case.
@@ -159,11 +167,12 @@ class MascotDetector:
         """All registered mascots in `image` (BGR or grey uint8), best score first."""
         gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         s = self.settings
+        fast = self._fast_threshold(gray)
         if self._pool is not None and gray.shape[0] >= 400:
-            frame = extract_features_parallel(gray, s.n_features, s.fast_threshold, self._pool,
+            frame = extract_features_parallel(gray, s.n_features, fast, self._pool,
                                               s.upscaled_levels, s.levels)
         else:
-            frame = extract_features(gray, s.n_features, s.fast_threshold,
+            frame = extract_features(gray, s.n_features, fast,
                                      first_level=s.upscaled_levels, levels=s.levels)
         per_slot = self._index.match(frame, self._pool)
         pyramid = [gray]
@@ -184,6 +193,14 @@ class MascotDetector:
         for more in self._map(lambda p: self._second_stage(gray, p, pyramid, first), places):
             found += more
         return _suppress(found)
+
+    def _fast_threshold(self, gray: np.ndarray) -> int:
+        """`settings.fast_threshold`, lowered in proportion for an image of less contrast than a
+        normally exposed one (grey standard deviation below _NORMAL_CONTRAST): a dim frame's
+        corners are as dim as the frame, and a fixed threshold loses the card's."""
+        contrast = float(cv2.meanStdDev(gray)[1][0, 0])
+        t = self.settings.fast_threshold
+        return int(np.clip(round(t * contrast / _NORMAL_CONTRAST), _MIN_FAST_THRESHOLD, t))
 
     def _map(self, fn, items) -> list:
         if self._pool is None or len(items) < 2:
@@ -296,8 +313,9 @@ class MascotDetector:
         x1, y1 = min(gray.shape[1], int(cx + r)), min(gray.shape[0], int(cy + r))
         if x1 - x0 < 16 or y1 - y0 < 16:
             return {}
-        crop = cv2.resize(gray[y0:y1, x0:x1], None, fx=f, fy=f, interpolation=cv2.INTER_LINEAR)
-        feats = extract_features(crop, _RESCAN_FEATURES, self.settings.fast_threshold,
+        patch = gray[y0:y1, x0:x1]
+        crop = cv2.resize(patch, None, fx=f, fy=f, interpolation=cv2.INTER_LINEAR)
+        feats = extract_features(crop, _RESCAN_FEATURES, self._fast_threshold(patch),
                                  levels=self.settings.levels)
         feats = Features(feats.xy / f + np.array([x0, y0], np.float32), feats.size / f,
                          feats.angle, feats.descriptors)
