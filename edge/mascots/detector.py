@@ -109,8 +109,8 @@ class DetectorSettings:
         upscaled_levels: ORB pyramid levels above full resolution (×1.2, ×1.44): small cards
             (60–115 px) get several times more matches; each level costs ~4 ms of CPU.
         centre_peaks: also rescan, per reference, the place where most matches agree on a small
-            card's centre whatever their scale and angle: +1 point of recall on held-out
-            synthetic seeds for ~5 ms more per frame (BENCHMARKS.md); off = the faster detector.
+            card's centre whatever their scale and angle: held-out synthetic recall 0.951 -> 0.969
+            for ~5-6 ms more per frame (BENCHMARKS.md); off = the faster detector.
         levels: ORB pyramid levels at and below full resolution (×1/1.2 each), for the frame and
             the rescanned crops. 6 reach 0.4×, where a 1000 px card meets the 400 px reference;
             ORB's usual 8 only add levels for cards beyond the 60–500 px range, and their
