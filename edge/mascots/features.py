@@ -64,6 +64,16 @@ class Features:
         return len(self.xy)
 
     @staticmethod
+    def concat(parts: list[Features]) -> Features:
+        """The features of several images (or pyramid levels) as one set, in order."""
+        return Features(
+            np.concatenate([p.xy for p in parts]),
+            np.concatenate([p.size for p in parts]),
+            np.concatenate([p.angle for p in parts]),
+            np.concatenate([p.descriptors for p in parts]),
+        )
+
+    @staticmethod
     def empty() -> Features:
         return Features(
             np.zeros((0, 2), np.float32),
@@ -73,14 +83,15 @@ class Features:
         )
 
 
-def _orb(n_features: int, fast_threshold: int = 12, first_level: int = 0, levels: int = LEVELS) -> cv2.ORB:
+def _orb(n_features: int, fast_threshold: int, first_level: int, nlevels: int) -> cv2.ORB:
     # patchSize 31 is ORB's trained pattern; a small edge threshold keeps keypoints near the
     # border of the card, which matters for small targets. `first_level` > 0 puts the image at
-    # that pyramid level and fills the levels before it with upscaled copies (×1.2 each).
+    # that pyramid level and fills the levels before it with upscaled copies (×1.2 each);
+    # `nlevels` counts all levels.
     return cv2.ORB_create(
         nfeatures=n_features,
         scaleFactor=_SCALE_FACTOR,
-        nlevels=levels + first_level,
+        nlevels=nlevels,
         firstLevel=first_level,
         edgeThreshold=15,
         patchSize=31,
@@ -99,7 +110,7 @@ def extract_features(
     no longer cover a third of it. Costs ~+60% (2 levels) and the budget is shared with them.
     `levels` counts the levels at and below full resolution (×1/1.2 each).
     """
-    orb = _orb(n_features, fast_threshold, first_level, levels)
+    orb = _orb(n_features, fast_threshold, first_level, levels + first_level)
     keypoints, descriptors = orb.detectAndCompute(gray, None)
     return _features(keypoints, descriptors)
 
@@ -129,19 +140,11 @@ def extract_features_parallel(
             scale = _SCALE_FACTOR ** (level - first_level)
             size = (round(gray.shape[1] / scale), round(gray.shape[0] / scale))
             image = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR_EXACT)
-        orb = cv2.ORB_create(nfeatures=sum(budgets[first:last]), scaleFactor=_SCALE_FACTOR,
-                             nlevels=last - first, firstLevel=max(0, first_level - first),
-                             edgeThreshold=15, patchSize=31, fastThreshold=fast_threshold)
+        orb = _orb(sum(budgets[first:last]), fast_threshold, max(0, first_level - first), last - first)
         f = _features(*orb.detectAndCompute(image, None))
         return f if scale == 1.0 else Features(f.xy * scale, f.size * scale, f.angle, f.descriptors)
 
-    parts = list(pool.map(lambda span: levels(*span), ((0, split), (split, nlevels))))
-    return Features(
-        np.concatenate([p.xy for p in parts]),
-        np.concatenate([p.size for p in parts]),
-        np.concatenate([p.angle for p in parts]),
-        np.concatenate([p.descriptors for p in parts]),
-    )
+    return Features.concat(list(pool.map(lambda span: levels(*span), ((0, split), (split, nlevels)))))
 
 
 def _level_budgets(n_features: int, nlevels: int) -> list[int]:
@@ -206,12 +209,7 @@ def reference_features(gray: np.ndarray) -> ReferenceFeatures:
             views_xy.append(xy * np.array([sx, sy], np.float32))
             view_ids.append(np.full(len(f), v, np.int32))
     return ReferenceFeatures(
-        Features(
-            np.concatenate([p.xy for p in feats]).astype(np.float32),
-            np.concatenate([p.size for p in feats]).astype(np.float32),
-            np.concatenate([p.angle for p in feats]).astype(np.float32),
-            np.concatenate([p.descriptors for p in feats]),
-        ),
+        Features.concat(feats),
         np.concatenate(views_xy).astype(np.float32),
         np.concatenate(view_ids),
     )
