@@ -47,6 +47,23 @@ _SPLIT_AREA = 2.0  # persons of evidence per person when a blob is split (large 
 _WARMUP_S = 1.0  # plain averaging after a (re)start
 _RATE_FRAME_S = 1.0 / 30  # learn_rate is per this interval (a 30 fps frame)
 _SCENE_CHANGE_S = 0.5  # a view mostly changed for this long restarts the model
+# Colour: clothes as bright as the floor but of another hue are invisible in grey. Chromaticity
+# (b, g, r over their sum) ignores brightness, so exposure and shadows' dimming leave it, and a
+# change of it beyond this (or 3σ of its own flicker) is colour evidence. Only where the
+# brightness is about the floor's (ratio within _SAME_BRIGHTNESS): a shadow, or sunlight moving
+# on the floor, also shifts the colour (sunlit warm, shade blue), but changes the brightness much
+# more. Below _MIN_CHROMA_GREY a pixel's chromaticity is mostly noise.
+_CHROMA_CONTRAST = 0.045
+_SAME_BRIGHTNESS = (0.75, 1.33)
+_MIN_CHROMA_GREY = 40.0
+# Sun: where people's shadows fall, learnt from people whose evidence and attached shadow are
+# both seen (a running mean of the vector between them, in person widths). Once _SUN_SEEN people
+# agree on a shadow at least _SUN_MIN long, a long dark blob lying along it is a person in dark
+# clothes with their shadow: the person is its end towards the sun.
+_SUN_SEEN = 3
+_SUN_MIN = 0.5
+_SUN_RATE = 0.1
+_WHOLE_EVIDENCE = 0.4  # persons' area of evidence: below it, a blob may be a person in dark clothes
 
 
 class TopDownDetector:
@@ -81,23 +98,34 @@ class TopDownDetector:
     def reset(self) -> None:
         self._bg: np.ndarray | None = None
         self._var: np.ndarray | None = None
+        self.last_shadow = None
         self._people = None  # last frame's person mask (work size): not learnt fast, not used for gain
         self._changed_s = 0.0
+        self._sun = np.zeros(2)  # running mean of person → own shadow, in person widths
+        self._sun_seen = 0
         self._last_ts: float | None = None
         self._shape: tuple[int, int] | None = None
         self.last_masks: dict[str, np.ndarray] = {}  # for preview drawing only; never leaves the process
 
-    def _work(self, image: np.ndarray) -> np.ndarray:
+    def _work(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The small blurred grey copy, and its chromaticity (h, w, 2: blue and red share of the
+        sum), None for a one-channel image (a grey picture sent as BGR has a constant one)."""
         h, w = image.shape[:2]
-        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
         ww = min(self.work_width, w)
         wh = max(8, round(h * ww / w))
-        small = cv2.resize(grey, (ww, wh), interpolation=cv2.INTER_AREA)
-        return cv2.GaussianBlur(small, (3, 3), 0).astype(np.float32)
+        small = cv2.GaussianBlur(cv2.resize(image, (ww, wh), interpolation=cv2.INTER_AREA), (3, 3), 0)
+        if small.ndim == 2:
+            return small.astype(np.float32), None
+        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        bgr = small.astype(np.float32)
+        total = np.maximum(bgr.sum(axis=2, keepdims=True), 1.0)
+        return grey, (bgr[..., 0::2] / total).astype(np.float32)
 
-    def _start(self, work: np.ndarray) -> None:
+    def _start(self, work: np.ndarray, chroma: np.ndarray | None) -> None:
         self._bg = work.copy()
         self._var = np.full_like(work, 12.0 ** 2)
+        self._bg_chroma = None if chroma is None else chroma.copy()
+        self._var_chroma = np.full_like(work, _CHROMA_CONTRAST ** 2 / 9)
         self._people = np.zeros(work.shape, bool)
         self._changed_for = np.zeros(work.shape, np.float32)  # seconds
         self._seen = 0
@@ -108,10 +136,10 @@ class TopDownDetector:
         """People in `image`; `ts` is its capture time in seconds (without it: 30 fps assumed)."""
         dt = self._interval(ts)
         h, w = image.shape[:2]
-        work = self._work(image)
-        if self._bg is None or self._shape != (h, w):
+        work, chroma = self._work(image)
+        if self._bg is None or self._shape != (h, w) or (chroma is None) != (self._bg_chroma is None):
             self._shape = (h, w)
-            self._start(work)
+            self._start(work, chroma)
             return Detections.empty()
         bg, var = self._bg, self._var
         # Follow the camera's exposure: map the background through this frame's tone curve.
@@ -119,14 +147,16 @@ class TopDownDetector:
         diff = work - bg
         sigma = np.sqrt(var)
         changed = np.abs(diff) > np.maximum(self.min_contrast, _K_SIGMA * np.maximum(sigma, _MIN_SIGMA))
+        coloured = self._colour_change(work, bg, chroma)
+        changed |= coloured
         if self._scene_changed(changed, dt):
-            self._start(work)
+            self._start(work, chroma)
             return Detections.empty()
-        shadow = _shadow(work, bg, diff, changed, var)
+        shadow = self.last_shadow = _shadow(work, bg, diff, changed, var) & ~coloured
         people = changed & ~shadow
         size = self.person_size * min(work.shape) # person width in work pixels
         boxes, scores, people_mask = self._group(changed, people, size)
-        self._learn(work, changed, people_mask, _inside(boxes, changed.shape) & changed, dt)
+        self._learn(work, chroma, changed, people_mask, _inside(boxes, changed.shape) & changed, dt)
         self.last_masks = {"changed": changed, "shadow": shadow, "people": people_mask & ~shadow}
         if not boxes:
             return Detections.empty()
@@ -148,8 +178,23 @@ class TopDownDetector:
         self._changed_s = self._changed_s + dt if changed.mean() > 0.6 else 0.0
         return self._changed_s >= _SCENE_CHANGE_S + 0.5 * dt
 
-    def _learn(self, work: np.ndarray, changed: np.ndarray, people: np.ndarray, found: np.ndarray,
-               dt: float) -> None:
+    def _colour_change(self, work: np.ndarray, bg: np.ndarray, chroma: np.ndarray | None) -> np.ndarray:
+        """Pixels about as bright as the background but of another colour (see _CHROMA_CONTRAST).
+        A camera's white balance shift (the whole view's colour moving) is taken out first."""
+        if chroma is None:
+            return np.zeros(work.shape, bool)
+        delta = chroma - self._bg_chroma
+        still = ~self._people[::2, ::2]
+        if still.any():
+            delta -= np.median(delta[::2, ::2][still], axis=0)
+        distance = np.sqrt((delta * delta).sum(axis=2))
+        ratio = work / np.maximum(bg, 1.0)
+        threshold = np.maximum(_CHROMA_CONTRAST, _K_SIGMA * np.sqrt(self._var_chroma))
+        return ((distance > threshold) & (ratio > _SAME_BRIGHTNESS[0]) & (ratio < _SAME_BRIGHTNESS[1])
+                & (np.minimum(work, bg) > _MIN_CHROMA_GREY))
+
+    def _learn(self, work: np.ndarray, chroma: np.ndarray | None, changed: np.ndarray, people: np.ndarray,
+               found: np.ndarray, dt: float) -> None:
         """Move the background towards this frame: fast where nothing changed, slowly elsewhere.
 
         Shadows learn slowly too, or a passing shadow would leave a bright ghost behind.
@@ -177,6 +222,11 @@ class TopDownDetector:
         people_rate = _per_interval(0.2 * self.learn_rate, frames)
         var_rate = np.where(found & ~absorbed, 0.0, np.where(people, people_rate, fast_rate)).astype(np.float32)
         self._var += var_rate * (np.minimum(step * step, 80.0 ** 2) - self._var)
+        if chroma is not None:
+            step_c = chroma - self._bg_chroma
+            self._bg_chroma += rate[..., None] * step_c if np.ndim(rate) else rate * step_c
+            self._var_chroma += var_rate * (np.minimum((step_c * step_c).sum(axis=2), 0.2 ** 2)
+                                            - self._var_chroma)
         self._people = people
 
     def _group(self, changed: np.ndarray, people: np.ndarray,
@@ -197,16 +247,19 @@ class TopDownDetector:
         kept = np.zeros(people.shape, bool)
         areas = stats[:, cv2.CC_STAT_AREA]
         for i in range(1, n):
-            if evidence[i] >= self.min_evidence * person_area:
+            if evidence[i] >= _WHOLE_EVIDENCE * person_area:
                 ys, xs = np.nonzero((labels == i) & people & (opened > 0))
-            elif 0.4 * person_area <= areas[i] <= 2.0 * person_area:
-                # Nothing but "shadow": a person in dark, plain clothes on a plain floor looks like
-                # one. A cast shadow is long; a person from above is compact.
-                ys, xs = np.nonzero((labels == i) & (opened > 0))
-                if len(xs) < 0.4 * person_area or _elongation(xs, ys) > 2.0:
-                    continue
+                self._learn_sun(labels == i, xs, ys, size, person_area)
             else:
-                continue
+                # Little or no evidence, the rest "shadow": a person in dark, plain clothes (their
+                # head or a bag the only evidence) looks like one. A cast shadow alone is long; a
+                # person from above is compact; a person in dark clothes with their shadow is long
+                # along the sun, the person at the end towards it.
+                xs, ys = self._dark_person(labels == i, opened, areas[i], size, person_area)
+                if len(xs) == 0:
+                    if evidence[i] < self.min_evidence * person_area:
+                        continue
+                    ys, xs = np.nonzero((labels == i) & people & (opened > 0))
             kept |= labels == i
             count = int(np.clip(np.floor(len(xs) / (_SPLIT_AREA * person_area) + 0.5), 1, 6))
             if count > 1:
@@ -219,6 +272,55 @@ class TopDownDetector:
                     boxes.append(box)
                     scores.append(score)
         return boxes, scores, kept
+
+
+    def _dark_person(self, blob: np.ndarray, opened: np.ndarray, area: int, size: float,
+                     person_area: float) -> tuple[np.ndarray, np.ndarray]:
+        """The pixels of a person in dark clothes in a blob of mostly "shadow", or none."""
+        none = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        if not 0.4 * person_area <= area <= 4.0 * person_area:
+            return none
+        ys, xs = np.nonzero(blob & (opened > 0))
+        if len(xs) < 0.4 * person_area:
+            return none
+        if _elongation(xs, ys) > 2.0:
+            xs, ys = self._sunward_end(xs, ys, size, blob.shape)
+        elif area > 2.0 * person_area:
+            return none
+        return (xs, ys) if len(xs) >= 0.4 * person_area else none
+
+    def _learn_sun(self, blob: np.ndarray, xs: np.ndarray, ys: np.ndarray, size: float,
+                   person_area: float) -> None:
+        """Update the sun vector from one person (evidence at xs, ys) and the shadow part of their blob."""
+        sy, sx = np.nonzero(blob & self.last_shadow)
+        if len(sx) < 0.3 * person_area or len(xs) < 0.3 * person_area:
+            return
+        v = np.array([sx.mean() - xs.mean(), sy.mean() - ys.mean()]) / size
+        self._sun += _SUN_RATE * (v - self._sun) if self._sun_seen else v - self._sun
+        self._sun_seen += 1
+
+    def _sunward_end(self, xs: np.ndarray, ys: np.ndarray, size: float,
+                     shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The pixels of a long dark blob that are a person in dark clothes: its end towards the
+        sun, one person deep, if the blob lies along the learnt shadow direction and that end is
+        inside the view (a shadow whose caster is outside it is nobody). Else none."""
+        none = (xs[:0], ys[:0])
+        length = float(np.hypot(*self._sun))
+        if self._sun_seen < _SUN_SEEN or length < _SUN_MIN:
+            return none
+        u = self._sun / length
+        cov = np.cov(np.stack([xs, ys]).astype(np.float64))
+        axis = np.linalg.eigh(cov)[1][:, 1]
+        if abs(float(axis @ u)) < 0.6:
+            return none
+        t = xs * u[0] + ys * u[1]
+        h, w = shape[:2]
+        tip = t <= t.min() + 2.0
+        if (xs[tip].min() <= 0 or ys[tip].min() <= 0 or xs[tip].max() >= w - 1
+                or ys[tip].max() >= h - 1):
+            return none
+        end = t <= t.min() + 0.8 * size
+        return xs[end], ys[end]
 
 
 def _per_interval(rate: float, frames: float) -> float:

@@ -260,3 +260,66 @@ def test_a_person_with_a_trolley_or_a_bag_is_one(carrying):
         cx, cy = centres(found)[0]
         assert abs(cx - 320) < 0.3 * SHOULDERS
         assert y - 0.3 * SHOULDERS < cy < y + (1.2 if carrying == "trolley" else 0.3) * SHOULDERS
+
+
+def with_coloured_shirt(image: np.ndarray, cx: float, cy: float) -> np.ndarray:
+    """A person whose shirt and hair are as bright as the floor (grey ~150) but orange and blue:
+    invisible in grey, plain in colour."""
+    out = image.astype(np.float32)
+    body = ellipse_mask(cx, cy, SHOULDERS / 2, SHOULDERS / 3)
+    out[body] = (40, 140, 240)  # BGR, grey ≈ 159
+    out[ellipse_mask(cx, cy, 14, 16)] = (230, 150, 70)  # grey ≈ 135
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def test_clothes_as_bright_as_the_floor_but_coloured_are_a_person():
+    d = TopDownDetector(person_size=SIZE)
+    empty = learnt(d)
+    for x in range(250, 450, 20):
+        found = d.detect(with_coloured_shirt(empty, x, 200))
+        assert len(found) == 1
+        assert abs(centres(found)[0][0] - x) < 0.25 * SHOULDERS
+
+
+def test_a_grey_camera_is_not_misread_as_colour():
+    """A camera sending grey pictures as BGR: the same person (grey copy) is still one person."""
+    d = TopDownDetector(person_size=SIZE)
+    empty = learnt(d)
+    for x in range(250, 450, 20):
+        grey = cv2.cvtColor(cv2.cvtColor(with_person(empty, x, 200), cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+        assert len(d.detect(grey)) == 1
+
+
+def with_shadow(image: np.ndarray, cx: float, cy: float) -> np.ndarray:
+    """The hard shadow `with_person(shadow=True)` casts: to the person's left."""
+    out = image.astype(np.float32)
+    out[ellipse_mask(cx - 150, cy, 150, 30)] *= 0.35
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def test_dark_clothes_with_their_shadow_are_found_at_the_person_once_the_sun_is_learnt():
+    """Under a low sun a person in dark clothes and their shadow are one long dark blob. Light-
+    clothed people passing first show where shadows fall; the person is the blob's sunward end."""
+    d = TopDownDetector(person_size=SIZE)
+    empty = learnt(d)
+    for y in (120, 280):  # two light-clothed people walk through, their shadows to their left
+        for x in range(250, 450, 20):
+            d.detect(with_person(empty, x, y, shadow=True))
+        for _ in range(30):
+            d.detect(empty)
+    for x in range(300, 500, 20):
+        found = d.detect(with_dark_coat(with_shadow(empty, x, 200), x, 200))
+        assert len(found) == 1
+        cx, cy = centres(found)[0]
+        assert abs(cx - x) < 0.3 * SHOULDERS and abs(cy - 200) < 0.3 * SHOULDERS
+
+
+def test_a_long_shadow_from_beyond_the_view_is_nobody_even_with_the_sun_learnt():
+    d = TopDownDetector(person_size=SIZE)
+    empty = learnt(d)
+    for x in range(250, 450, 20):
+        d.detect(with_person(empty, x, 200, shadow=True))
+    for _ in range(30):
+        d.detect(empty)
+    for x in range(W + 10, W + 140, 20):  # the caster walks beside the view, right of it
+        assert len(d.detect(with_shadow(empty, x, 200))) == 0
