@@ -17,10 +17,14 @@ copy (`work_width` pixels wide):
   stamps, so a 15 fps camera, or detection on every 2nd frame, learns as fast as a 30 fps one.
 * Shadows: darker pixels whose frame/background ratio is smooth and, on a steadily textured floor,
   that still show the floor's texture; a dark region mostly made of them, and its rim.
+* Colour: a chromaticity background too; a colour change where the brightness is about the
+  floor's is evidence (clothes as bright as the floor but of another hue).
 * People: every change (shadows too) closed into blobs with a kernel of about half a person, so a
   person and the shadow at their feet are one blob; its non-shadow pixels are the evidence, and
-  the box is centred on them. No evidence but a compact, person-sized dark part: a person in plain
-  dark clothes. Three or more persons' area of evidence: split by k-means, one person per two.
+  the box is centred on them. Little or no evidence but a compact, person-sized dark part: a
+  person in plain dark clothes; a long dark part lying along the shadows' direction (learnt from
+  people seen whole): a person in dark clothes at its sunward end, with their shadow. Three or
+  more persons' area of evidence: split by k-means, one person per two.
 * Score: the share of a person's area the evidence shows (0.95 for a whole person), so fragments
   only extend tracks (the tracker's low-score pass) and do not start them.
 
