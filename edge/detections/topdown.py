@@ -112,7 +112,7 @@ class TopDownDetector:
         self.last_masks: dict[str, np.ndarray] = {}  # for preview drawing only; never leaves the process
 
     def _work(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """The small blurred grey copy, and its chromaticity (h, w, 2: blue and red share of the
+        """The small blurred grey copy, and its chromaticity (2, h, w: blue and red share of the
         sum), None for a one-channel image (a grey picture sent as BGR has a constant one)."""
         h, w = image.shape[:2]
         ww = min(self.work_width, w)
@@ -121,9 +121,12 @@ class TopDownDetector:
         if small.ndim == 2:
             return small.astype(np.float32), None
         grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY).astype(np.float32)
-        bgr = small.astype(np.float32)
-        total = np.maximum(bgr.sum(axis=2, keepdims=True), 1.0)
-        return grey, (bgr[..., 0::2] / total).astype(np.float32)
+        b, g, r = cv2.split(small.astype(np.float32))
+        total = cv2.max(b + g + r, 1.0)
+        chroma = np.empty((2, wh, ww), np.float32)
+        cv2.divide(b, total, dst=chroma[0])
+        cv2.divide(r, total, dst=chroma[1])
+        return grey, chroma
 
     def _start(self, work: np.ndarray, chroma: np.ndarray | None) -> None:
         self._bg = work.copy()
@@ -188,13 +191,13 @@ class TopDownDetector:
         if chroma is None:
             return np.zeros(work.shape, bool)
         delta = chroma - self._bg_chroma
-        still = ~self._people[::2, ::2]
+        still = ~self._people[::4, ::4]
         if still.any():
-            delta -= np.median(delta[::2, ::2][still], axis=0)
-        distance = np.sqrt((delta * delta).sum(axis=2))
+            delta -= np.median(delta[:, ::4, ::4][:, still], axis=1)[:, None, None].astype(np.float32)
+        distance2 = delta[0] * delta[0] + delta[1] * delta[1]
         ratio = work / np.maximum(bg, 1.0)
-        threshold = np.maximum(_CHROMA_CONTRAST, _K_SIGMA * np.sqrt(self._var_chroma))
-        return ((distance > threshold) & (ratio > _SAME_BRIGHTNESS[0]) & (ratio < _SAME_BRIGHTNESS[1])
+        threshold2 = np.maximum(np.float32(_CHROMA_CONTRAST ** 2), np.float32(_K_SIGMA ** 2) * self._var_chroma)
+        return ((distance2 > threshold2) & (ratio > _SAME_BRIGHTNESS[0]) & (ratio < _SAME_BRIGHTNESS[1])
                 & (np.minimum(work, bg) > _MIN_CHROMA_GREY))
 
     def _learn(self, work: np.ndarray, chroma: np.ndarray | None, changed: np.ndarray, people: np.ndarray,
@@ -228,9 +231,9 @@ class TopDownDetector:
         self._var += var_rate * (np.minimum(step * step, 80.0 ** 2) - self._var)
         if chroma is not None:
             step_c = chroma - self._bg_chroma
-            self._bg_chroma += rate[..., None] * step_c if np.ndim(rate) else rate * step_c
-            self._var_chroma += var_rate * (np.minimum((step_c * step_c).sum(axis=2), 0.2 ** 2)
-                                            - self._var_chroma)
+            self._bg_chroma += rate * step_c
+            self._var_chroma += var_rate * (np.minimum(step_c[0] * step_c[0] + step_c[1] * step_c[1],
+                                                       np.float32(0.2 ** 2)) - self._var_chroma)
         self._people = people
 
     def _group(self, changed: np.ndarray, people: np.ndarray,
