@@ -65,7 +65,7 @@ _MIN_CHROMA_GREY = 40.0
 # agree on a shadow at least _SUN_MIN long, a long dark blob lying along it is a person in dark
 # clothes with their shadow: the person is its end towards the sun.
 _SUN_SEEN = 3
-_SUN_MIN = 0.5
+_SUN_MIN = 0.25
 _SUN_RATE = 0.1
 _WHOLE_EVIDENCE = 0.4  # persons' area of evidence: below it, a blob may be a person in dark clothes
 
