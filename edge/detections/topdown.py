@@ -102,7 +102,6 @@ class TopDownDetector:
     def reset(self) -> None:
         self._bg: np.ndarray | None = None
         self._var: np.ndarray | None = None
-        self.last_shadow = None
         self._people = None  # last frame's person mask (work size): not learnt fast, not used for gain
         self._changed_s = 0.0
         self._sun = np.zeros(2)  # running mean of person → own shadow, in person widths
@@ -154,15 +153,16 @@ class TopDownDetector:
         diff = work - bg
         sigma = np.sqrt(var)
         changed = np.abs(diff) > np.maximum(self.min_contrast, _K_SIGMA * np.maximum(sigma, _MIN_SIGMA))
-        coloured = self._colour_change(work, bg, chroma)
+        ratio = work / np.maximum(bg, 1.0)
+        coloured = self._colour_change(work, bg, ratio, chroma)
         changed |= coloured
         if self._scene_changed(changed, dt):
             self._start(work, chroma)
             return Detections.empty()
-        shadow = self.last_shadow = _shadow(work, bg, diff, changed, var) & ~coloured
+        shadow = _shadow(work, bg, ratio, diff, changed, var) & ~coloured
         people = changed & ~shadow
         size = self.person_size * min(work.shape) # person width in work pixels
-        boxes, scores, people_mask = self._group(changed, people, size)
+        boxes, scores, people_mask = self._group(changed, people, shadow, size)
         self._learn(work, chroma, changed, people_mask, _inside(boxes, changed.shape) & changed, dt)
         self.last_masks = {"changed": changed, "shadow": shadow, "people": people_mask & ~shadow}
         if not boxes:
@@ -185,7 +185,8 @@ class TopDownDetector:
         self._changed_s = self._changed_s + dt if changed.mean() > 0.6 else 0.0
         return self._changed_s >= _SCENE_CHANGE_S + 0.5 * dt
 
-    def _colour_change(self, work: np.ndarray, bg: np.ndarray, chroma: np.ndarray | None) -> np.ndarray:
+    def _colour_change(self, work: np.ndarray, bg: np.ndarray, ratio: np.ndarray,
+                       chroma: np.ndarray | None) -> np.ndarray:
         """Pixels about as bright as the background but of another colour (see _CHROMA_CONTRAST).
         A camera's white balance shift (the whole view's colour moving) is taken out first."""
         if chroma is None:
@@ -195,7 +196,6 @@ class TopDownDetector:
         if still.any():
             delta -= np.median(delta[:, ::4, ::4][:, still], axis=1)[:, None, None].astype(np.float32)
         distance2 = delta[0] * delta[0] + delta[1] * delta[1]
-        ratio = work / np.maximum(bg, 1.0)
         threshold2 = np.maximum(np.float32(_CHROMA_CONTRAST ** 2), np.float32(_K_SIGMA ** 2) * self._var_chroma)
         return ((distance2 > threshold2) & (ratio > _SAME_BRIGHTNESS[0]) & (ratio < _SAME_BRIGHTNESS[1])
                 & (np.minimum(work, bg) > _MIN_CHROMA_GREY))
@@ -236,7 +236,7 @@ class TopDownDetector:
                                                        np.float32(0.2 ** 2)) - self._var_chroma)
         self._people = people
 
-    def _group(self, changed: np.ndarray, people: np.ndarray,
+    def _group(self, changed: np.ndarray, people: np.ndarray, shadow: np.ndarray,
                size: float) -> tuple[list[list[float]], list[float], np.ndarray]:
         """Changed pixels → one box and score per person, and the mask of the blobs kept as people.
 
@@ -256,7 +256,7 @@ class TopDownDetector:
         for i in range(1, n):
             if evidence[i] >= _WHOLE_EVIDENCE * person_area:
                 ys, xs = np.nonzero((labels == i) & people & (opened > 0))
-                self._learn_sun(labels == i, xs, ys, size, person_area)
+                self._learn_sun(labels == i, shadow, xs, ys, size, person_area)
             else:
                 # Little or no evidence, the rest "shadow": a person in dark, plain clothes (their
                 # head or a bag the only evidence) looks like one. A cast shadow alone is long; a
@@ -280,7 +280,6 @@ class TopDownDetector:
                     scores.append(score)
         return boxes, scores, kept
 
-
     def _dark_person(self, blob: np.ndarray, opened: np.ndarray, area: int, size: float,
                      person_area: float) -> tuple[np.ndarray, np.ndarray]:
         """The pixels of a person in dark clothes in a blob of mostly "shadow", or none."""
@@ -290,23 +289,24 @@ class TopDownDetector:
         ys, xs = np.nonzero(blob & (opened > 0))
         if len(xs) < 0.4 * person_area:
             return none
-        if _elongation(xs, ys) > 2.0:
-            xs, ys = self._sunward_end(xs, ys, size, blob.shape)
+        elongation, axis = _principal_axis(xs, ys)
+        if elongation > 2.0:
+            xs, ys = self._sunward_end(xs, ys, axis, size, blob.shape)
         elif area > 2.0 * person_area:
             return none
         return (xs, ys) if len(xs) >= 0.4 * person_area else none
 
-    def _learn_sun(self, blob: np.ndarray, xs: np.ndarray, ys: np.ndarray, size: float,
+    def _learn_sun(self, blob: np.ndarray, shadow: np.ndarray, xs: np.ndarray, ys: np.ndarray, size: float,
                    person_area: float) -> None:
         """Update the sun vector from one person (evidence at xs, ys) and the shadow part of their blob."""
-        sy, sx = np.nonzero(blob & self.last_shadow)
+        sy, sx = np.nonzero(blob & shadow)
         if len(sx) < 0.3 * person_area or len(xs) < 0.3 * person_area:
             return
         v = np.array([sx.mean() - xs.mean(), sy.mean() - ys.mean()]) / size
         self._sun += _SUN_RATE * (v - self._sun) if self._sun_seen else v - self._sun
         self._sun_seen += 1
 
-    def _sunward_end(self, xs: np.ndarray, ys: np.ndarray, size: float,
+    def _sunward_end(self, xs: np.ndarray, ys: np.ndarray, axis: np.ndarray, size: float,
                      shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
         """The pixels of a long dark blob that are a person in dark clothes: its end towards the
         sun, one person deep, if the blob lies along the learnt shadow direction and that end is
@@ -316,8 +316,6 @@ class TopDownDetector:
         if self._sun_seen < _SUN_SEEN or length < _SUN_MIN:
             return none
         u = self._sun / length
-        cov = np.cov(np.stack([xs, ys]).astype(np.float64))
-        axis = np.linalg.eigh(cov)[1][:, 1]
         if abs(float(axis @ u)) < 0.6:
             return none
         t = xs * u[0] + ys * u[1]
@@ -367,9 +365,10 @@ def _match_exposure(work: np.ndarray, bg: np.ndarray, people: np.ndarray) -> np.
     return np.clip(bg + np.interp(bg, centres, shift).astype(np.float32), 0.0, 255.0)
 
 
-def _shadow(frame: np.ndarray, bg: np.ndarray, diff: np.ndarray, changed: np.ndarray, var: np.ndarray) -> np.ndarray:
-    """Changed pixels that are a smooth dimming of the background, and the rim around them."""
-    ratio = frame / np.maximum(bg, 1.0)
+def _shadow(frame: np.ndarray, bg: np.ndarray, ratio: np.ndarray, diff: np.ndarray, changed: np.ndarray,
+            var: np.ndarray) -> np.ndarray:
+    """Changed pixels that are a smooth dimming of the background (`ratio` = frame / background),
+    and the rim around them."""
     mean = cv2.blur(ratio, (5, 5))
     spread = np.sqrt(np.maximum(cv2.blur(ratio * ratio, (5, 5)) - mean * mean, 0.0))
     core = changed & (diff < 0) & (ratio > 0.1) & (ratio < 0.85) & (spread < 0.06)
@@ -408,11 +407,12 @@ def _inside(boxes: list[list[float]], shape: tuple[int, ...]) -> np.ndarray:
     return mask
 
 
-def _elongation(xs: np.ndarray, ys: np.ndarray) -> float:
-    """Length over width of a pixel set (from its second moments): 1 for a disc."""
+def _principal_axis(xs: np.ndarray, ys: np.ndarray) -> tuple[float, np.ndarray]:
+    """Length over width of a pixel set (from its second moments: 1 for a disc), and the unit
+    vector of its long axis."""
     cov = np.cov(np.stack([xs, ys]).astype(np.float64))
-    small, large = np.linalg.eigvalsh(cov)
-    return float(np.sqrt(large / max(small, 1e-6)))
+    (small, large), vectors = np.linalg.eigh(cov)
+    return float(np.sqrt(large / max(small, 1e-6))), vectors[:, 1]
 
 
 def _split(xs: np.ndarray, ys: np.ndarray, count: int) -> list[tuple[np.ndarray, np.ndarray]]:
