@@ -11,9 +11,11 @@ copy (`work_width` pixels wide):
 * Exposure: auto-exposure changes the tone curve; it is measured each frame from the background
   pixels (median per brightness band) and the background is mapped through it.
 * Background: running mean and variance per pixel, threshold 3σ (≥ min_contrast). Changed pixels
-  learn 50× slower; the variance does not learn under a person found this frame; what stays
-  changed for `absorb_s` seconds becomes background; the first second is a plain mean; a view that
-  stays mostly changed restarts the model. Rates are per 1/30 s and follow the frames' time
+  learn 50× slower, and not at all under a person found (someone standing stays found for
+  `stand_s`); the variance does not learn under a person found this frame; anything else that
+  stays changed for `absorb_s` seconds becomes background; a ghost (what the background shows
+  and the frame no longer does) is replaced by the frame at once; the first second is a plain
+  mean; a view that stays mostly changed restarts the model. Rates are per 1/30 s and follow the frames' time
   stamps, so a 15 fps camera, or detection on every 2nd frame, learns as fast as a 30 fps one.
 * Shadows: darker pixels whose frame/background ratio is smooth and, on a steadily textured floor,
   that still show the floor's texture; a dark region mostly made of them, and its rim.
@@ -48,6 +50,9 @@ _K_SIGMA = 3.0
 _TEXTURE_VAR = 12.0 ** 2  # grey levels²: a background patch with texture beyond noise
 _STEADY_VAR = 8.0 ** 2  # grey levels²: a background pixel this steady over time has a fixed texture
 _SPLIT_AREA = 2.0  # persons of evidence per person when a blob is split (large people stay whole)
+# A blob that stands out from the floor around it in the frame less than this share of how it
+# stands out in the background is a ghost (see _ghosts).
+_GHOST_CONTRAST = 0.5
 _WARMUP_S = 1.0  # plain averaging after a (re)start
 _RATE_FRAME_S = 1.0 / 30  # learn_rate is per this interval (a 30 fps frame)
 _SCENE_CHANGE_S = 0.5  # a view mostly changed for this long restarts the model
@@ -80,6 +85,8 @@ class TopDownDetector:
         min_contrast: smallest grey-level change (after exposure gain) that can be foreground.
         min_evidence: smallest blob, as a fraction of a person's area, reported as a person.
         absorb_s: seconds after which something that stays changed becomes background.
+        stand_s: the same for a person found (someone standing under the camera); their ghost,
+            when they leave before, is forgotten at once.
 
     Example:
         >>> d = TopDownDetector(); len(d.detect(np.zeros((72, 128, 3), np.uint8)))
@@ -88,7 +95,7 @@ class TopDownDetector:
 
     def __init__(self, person_size: float = 0.2, work_width: int = 320, learn_rate: float = 0.03,
                  min_contrast: float = 18.0, min_evidence: float = 0.12,
-                 absorb_s: float = 10.0) -> None:
+                 absorb_s: float = 10.0, stand_s: float = 300.0) -> None:
         if not 0.02 <= person_size <= 0.9:
             raise ValueError(f"person_size: expected 0.02–0.9 of the frame's shorter side, got {person_size}")
         self.person_size = person_size
@@ -97,6 +104,7 @@ class TopDownDetector:
         self.min_contrast = min_contrast
         self.min_evidence = min_evidence
         self.absorb_s = absorb_s
+        self.stand_s = max(stand_s, absorb_s)
         self.reset()
 
     def reset(self) -> None:
@@ -104,8 +112,6 @@ class TopDownDetector:
         self._var: np.ndarray | None = None
         self._people = None  # last frame's person mask (work size): not learnt fast, not used for gain
         self._changed_s = 0.0
-        self._sun = np.zeros(2)  # running mean of person → own shadow, in person widths
-        self._sun_seen = 0
         self._last_ts: float | None = None
         self._shape: tuple[int, int] | None = None
         self.last_masks: dict[str, np.ndarray] = {}  # for preview drawing only; never leaves the process
@@ -137,6 +143,9 @@ class TopDownDetector:
         self._seen = 0
         self._seen_s = 0.0
         self._changed_s = 0.0
+        # a new scene (the camera moved) may have its sun elsewhere
+        self._sun = np.zeros(2)  # running mean of person → own shadow, in person widths
+        self._sun_seen = 0
 
     def detect(self, image: np.ndarray, ts: float | None = None) -> Detections:
         """People in `image`; `ts` is its capture time in seconds (without it: 30 fps assumed)."""
@@ -162,8 +171,9 @@ class TopDownDetector:
         shadow = _shadow(work, bg, ratio, diff, changed, var) & ~coloured
         people = changed & ~shadow
         size = self.person_size * min(work.shape) # person width in work pixels
-        boxes, scores, people_mask = self._group(changed, people, shadow, size)
-        self._learn(work, chroma, changed, people_mask, _inside(boxes, changed.shape) & changed, dt)
+        boxes, scores, people_mask, ghosts = self._group(changed, people, shadow, size, work, bg)
+        self._forget_ghosts(work, chroma, ghosts)
+        self._learn(work, chroma, changed & ~ghosts, people_mask, _inside(boxes, changed.shape) & changed, dt)
         self.last_masks = {"changed": changed, "shadow": shadow, "people": people_mask & ~shadow}
         if not boxes:
             return Detections.empty()
@@ -200,6 +210,16 @@ class TopDownDetector:
         return ((distance2 > threshold2) & (ratio > _SAME_BRIGHTNESS[0]) & (ratio < _SAME_BRIGHTNESS[1])
                 & (np.minimum(work, bg) > _MIN_CHROMA_GREY))
 
+    def _forget_ghosts(self, work: np.ndarray, chroma: np.ndarray | None, ghosts: np.ndarray) -> None:
+        """Ghosts (what the background shows but the frame no longer does: someone who stood and
+        left, the first frame's passer-by) are replaced by the frame at once."""
+        if not ghosts.any():
+            return
+        self._bg[ghosts] = work[ghosts]
+        if chroma is not None:
+            self._bg_chroma[:, ghosts] = chroma[:, ghosts]
+        self._changed_for[ghosts] = 0.0
+
     def _learn(self, work: np.ndarray, chroma: np.ndarray | None, changed: np.ndarray, people: np.ndarray,
                found: np.ndarray, dt: float) -> None:
         """Move the background towards this frame: fast where nothing changed, slowly elsewhere.
@@ -209,9 +229,14 @@ class TopDownDetector:
         clipped = work >= 250.0  # a clipped white says only "at least this bright"
         target = np.where(clipped, np.maximum(self._bg, work), work)
         step = target - self._bg
-        # Changed for longer than absorb_s (a ghost, a moved chair, someone who stays):
-        # learnt at the full rate from then on.
-        self._changed_for = np.where(changed | people, self._changed_for + np.float32(dt), np.float32(0))
+        # Changed for longer than absorb_s (a patch of sunlight, a moved mat): learnt at the full
+        # rate from then on. Under a person found (someone standing) time runs absorb_s/stand_s
+        # as fast, and the background does not learn at all until then.
+        # (not in the first absorb_s after a (re)start: until then the background may still hold
+        # whoever was in the first frames, and their ghosts must fade, not be held)
+        held = people & found if self._seen_s >= self.absorb_s else np.zeros_like(people)
+        clock = np.where(held, np.float32(dt * self.absorb_s / self.stand_s), np.float32(dt))
+        self._changed_for = np.where(changed | people, self._changed_for + clock, np.float32(0))
         absorbed = self._changed_for >= self.absorb_s - 0.5 * dt  # (half a frame: float sums)
         slow = (changed | people) & ~absorbed
         frames = dt / _RATE_FRAME_S  # rates are per 30 fps frame: compound them over this interval
@@ -222,6 +247,7 @@ class TopDownDetector:
             rate = np.float32(max(fast_rate, 1.0 / (self._seen + 1)))
         else:
             rate = np.where(slow, _per_interval(self.learn_rate * _SLOW, frames), fast_rate).astype(np.float32)
+            rate[held & ~absorbed] = 0.0
         self._bg += rate * step
         # The spread learns everywhere (slower under people): flicker raises its own threshold.
         # Under a person found this frame it does not learn (until absorbed): someone who stands still
@@ -236,9 +262,10 @@ class TopDownDetector:
                                                        np.float32(0.2 ** 2)) - self._var_chroma)
         self._people = people
 
-    def _group(self, changed: np.ndarray, people: np.ndarray, shadow: np.ndarray,
-               size: float) -> tuple[list[list[float]], list[float], np.ndarray]:
-        """Changed pixels → one box and score per person, and the mask of the blobs kept as people.
+    def _group(self, changed: np.ndarray, people: np.ndarray, shadow: np.ndarray, size: float,
+               frame: np.ndarray, bg: np.ndarray) -> tuple[list[list[float]], list[float], np.ndarray, np.ndarray]:
+        """Changed pixels → one box and score per person, the mask of the blobs kept as people,
+        and the mask of ghosts (`_ghosts`).
 
         Blobs are made from every change, shadows included, so a person and the shadow attached
         to their feet stay one blob (one track, one count); how many people a blob holds, and
@@ -253,7 +280,10 @@ class TopDownDetector:
         boxes, scores = [], []
         kept = np.zeros(people.shape, bool)
         areas = stats[:, cv2.CC_STAT_AREA]
+        ghost = _ghosts(labels, closed, n, frame, bg, self.min_contrast)
         for i in range(1, n):
+            if ghost[i]:
+                continue
             if evidence[i] >= _WHOLE_EVIDENCE * person_area:
                 ys, xs = np.nonzero((labels == i) & people & (opened > 0))
                 self._learn_sun(labels == i, shadow, xs, ys, size, person_area)
@@ -278,7 +308,7 @@ class TopDownDetector:
                 if score >= self.min_evidence:
                     boxes.append(box)
                     scores.append(score)
-        return boxes, scores, kept
+        return boxes, scores, kept, ghost[labels]
 
     def _dark_person(self, blob: np.ndarray, opened: np.ndarray, area: int, size: float,
                      person_area: float) -> tuple[np.ndarray, np.ndarray]:
@@ -350,7 +380,7 @@ def _match_exposure(work: np.ndarray, bg: np.ndarray, people: np.ndarray) -> np.
     order = np.lexsort((w, band))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     ok = counts >= 30
-    if ok.sum() < 2:
+    if not ok.any():
         return bg
     medians = w[order][starts[ok] + counts[ok] // 2]
     # Each band's own centre: the median of its background values, from one more sort.
@@ -361,7 +391,8 @@ def _match_exposure(work: np.ndarray, bg: np.ndarray, people: np.ndarray) -> np.
     shift = medians - centres
     if np.abs(shift).max() < 1.0:
         return bg
-    # Beyond the measured bands keep the nearest band's shift (np.interp holds the end values).
+    # Beyond the measured bands keep the nearest band's shift (np.interp holds the end values; a
+    # plain floor may fill a single band, whose shift then applies everywhere).
     return np.clip(bg + np.interp(bg, centres, shift).astype(np.float32), 0.0, 255.0)
 
 
@@ -397,6 +428,32 @@ def _keeps_texture(frame: np.ndarray, bg: np.ndarray, var: np.ndarray, window: i
     textured = (vb > _TEXTURE_VAR) & (var < _STEADY_VAR)
     ncc = cov / np.sqrt(np.maximum(vb * vf, 1e-6))
     return ~textured | (ncc > 0.2)
+
+
+def _ghosts(labels: np.ndarray, closed: np.ndarray, n: int, frame: np.ndarray, bg: np.ndarray,
+            min_contrast: float) -> np.ndarray:
+    """Per blob label, whether it is a ghost: the background shows something there that stands out
+    from the floor around it, and the frame no longer does (someone who stood and left, a chair
+    taken away). Something real (a person, their shadow) stands out in the frame instead."""
+    ghost = np.zeros(n, bool)
+    if n < 2:
+        return ghost
+    k = np.ones((7, 7), np.uint8)
+    grown = cv2.dilate(labels.astype(np.float32), k).ravel()  # each label reaches 3 px beyond its blob
+    near = np.flatnonzero(grown)  # the blobs and their rings: a few % of the view
+    lab, inner = grown[near].astype(np.int64), closed.ravel()[near] > 0
+    f, b = frame.ravel()[near], bg.ravel()[near]
+    ring = ~inner
+    count = np.maximum(np.bincount(lab[ring], minlength=n), 1)
+    around_frame = np.bincount(lab[ring], weights=f[ring], minlength=n) / count
+    around_bg = np.bincount(lab[ring], weights=b[ring], minlength=n) / count
+    inside = labels.ravel()[near][inner]
+    area = np.maximum(np.bincount(inside, minlength=n), 1)
+    stands_frame = np.bincount(inside, weights=np.abs(f[inner] - around_frame[inside]), minlength=n) / area
+    stands_bg = np.bincount(inside, weights=np.abs(b[inner] - around_bg[inside]), minlength=n) / area
+    ghost = (stands_frame < _GHOST_CONTRAST * stands_bg) & (stands_bg > min_contrast)
+    ghost[0] = False
+    return ghost
 
 
 def _inside(boxes: list[list[float]], shape: tuple[int, ...]) -> np.ndarray:

@@ -119,28 +119,36 @@ def test_two_people_side_by_side_are_two(gap):
 
 @pytest.mark.parametrize("dress", ["light-shirt", "dark-coat"])
 def test_someone_standing_under_the_camera_stays_found(dress):
-    """250 frames (8 s at 30 fps): until absorb_s (10 s), a person who stays is still found."""
+    """25 s at 10 fps, beyond absorb_s (10 s): a person who stands is not learnt into the
+    background (until stand_s), so they stay one person all along."""
     d = TopDownDetector(person_size=SIZE)
     empty = learnt(d)
+    for i in range(20):  # time stamps from here on: 2 s of empty floor at 10 fps
+        d.detect(empty, i / 10)
     standing = with_person(empty, 320, 200) if dress == "light-shirt" else with_dark_coat(empty, 320, 200)
-    found = [len(d.detect(standing)) for _ in range(250)]
+    found = [len(d.detect(standing, 2.0 + i / 10)) for i in range(250)]
     assert found == [1] * 250
 
 
-def test_a_lasting_change_becomes_background():
-    """A moved chair (or a ghost of the first frame) is absorbed after absorb_s."""
-    d = TopDownDetector(person_size=SIZE, absorb_s=2.0)
+def test_someone_who_stays_beyond_stand_s_becomes_background():
+    """A moved chair shaped like a person is held like a person, then absorbed after stand_s."""
+    d = TopDownDetector(person_size=SIZE, absorb_s=2.0, stand_s=4.0)
     empty = learnt(d)
-    moved = with_person(empty, 320, 200)  # anything that stays: here shaped like a person
-    seen = [len(d.detect(moved)) for _ in range(200)]
-    assert seen[0] == 1 and seen[-1] == 0
+    for i in range(20):
+        d.detect(empty, i / 10)
+    moved = with_person(empty, 320, 200)
+    seen = [(i / 10, len(d.detect(moved, 2.0 + i / 10))) for i in range(80)]
+    still = [t for t, n in seen if n == 1]
+    gone = [t for t, n in seen if n == 0]
+    assert still and gone, seen
+    assert min(gone) > 3.0 and max(still) < 6.0
 
 
 @pytest.mark.parametrize("fps", [30, 15, 10])
 def test_absorption_follows_time_not_frames(fps):
     """With time stamps, something that stays is absorbed after absorb_s seconds at any frame rate
     (detection on every k-th frame, or a 10 fps camera, must not make it stay 3× longer)."""
-    d = TopDownDetector(person_size=SIZE, absorb_s=2.0)
+    d = TopDownDetector(person_size=SIZE, absorb_s=2.0, stand_s=2.0)
     empty = learnt(d)
     t0 = 100.0
     for i in range(3 * fps):  # a further 3 s of empty floor, time-stamped
@@ -323,3 +331,37 @@ def test_a_long_shadow_from_beyond_the_view_is_nobody_even_with_the_sun_learnt()
         d.detect(empty)
     for x in range(W + 10, W + 140, 20):  # the caster walks beside the view, right of it
         assert len(d.detect(with_shadow(empty, x, 200))) == 0
+
+
+@pytest.mark.parametrize("make_floor", [floor, marble], ids=["plain-tiles", "textured"])
+def test_the_ghost_of_someone_who_was_there_at_start_is_forgotten_at_once(make_floor):
+    """The agent starts while someone stands in view, so the background learns them; when they
+    walk away, the floor they uncover (a ghost) is not a person, not even for absorb_s."""
+    d = TopDownDetector(person_size=SIZE)
+    empty = make_floor()
+    there = with_person(empty, 320, 200)
+    for i in range(60):  # 2 s at 30 fps: the first second is plain averaging
+        assert len(d.detect(there, i / 30)) == 0
+    gone = [len(d.detect(empty, 2.0 + i / 30)) for i in range(60)]
+    assert sum(gone) <= 1, gone
+
+
+def plain_floor() -> np.ndarray:
+    """An even grey floor (a painted or polished entrance): all of it in one brightness band."""
+    grey = np.full((H, W), 150.0) + np.random.default_rng(3).normal(0, 3, (H, W))
+    return np.repeat(np.clip(grey, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
+@pytest.mark.parametrize("gain", [0.78, 1.25])
+def test_an_exposure_step_on_an_even_floor_keeps_the_person_and_adds_nobody(gain):
+    """On an even floor the exposure curve has a single brightness band to measure from; an
+    exposure step must still be followed, not seen as the whole view changing."""
+    d = TopDownDetector(person_size=SIZE)
+    empty = plain_floor()
+    for i in range(60):
+        d.detect(empty, i / 30)
+    for i in range(10):
+        assert len(d.detect(with_person(empty, 320, 200), 2.0 + i / 30)) == 1
+    stepped = np.clip(with_person(empty, 320, 200).astype(np.float32) * gain, 0, 255).astype(np.uint8)
+    for i in range(10):
+        assert len(d.detect(stepped, 2.4 + i / 30)) == 1
