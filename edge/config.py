@@ -50,6 +50,7 @@ class DetectorConfig:
         score_threshold: lowest detection score kept (0–1).
         every: detect on every k-th frame (1 = all), or "auto" (chosen from the load).
         person_size: top-down view: shoulder width from above, fraction of the frame's shorter side.
+        stand_s: top-down view: seconds a person standing still stays found before becoming background.
     """
 
     tiles: tuple[int, int] | None = None
@@ -57,6 +58,7 @@ class DetectorConfig:
     score_threshold: float = 0.1
     every: int | str = 1
     person_size: float = 0.2
+    stand_s: float = 300.0
 
 
 @dataclass(frozen=True, slots=True)

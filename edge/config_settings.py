@@ -276,6 +276,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(f"{_C}.detector.person_size", "number", 0.2,
             "top-down only: a person's shoulder width seen from above, as a fraction of the frame's shorter "
             "side (about 0.2 for a camera 3 m above the floor with a 90° lens)", parse=_float_between(0.05, 0.6)),
+    Setting(f"{_C}.detector.stand_s", "number", 300,
+            "top-down only: seconds someone standing still under the camera stays found before the background "
+            "takes them in (also how long a thing of a person's size put down in view counts as one)",
+            parse=_float_between(10, 3600)),
     Setting(f"{_C}.detector.every", '"auto" | integer', 1,
             "run the detector on every k-th frame, the tracker predicts the frames between (1: every frame); "
             "\"auto\" raises k up to 4 while inference is slower than the camera's frame rate",

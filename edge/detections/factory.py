@@ -21,7 +21,7 @@ def make_detector(camera: CameraConfig, threads: int | None = None) -> Detector:
     if camera.view == "top-down":
         from edge.detections.topdown import TopDownDetector
 
-        return TopDownDetector(person_size=camera.detector.person_size)
+        return TopDownDetector(person_size=camera.detector.person_size, stand_s=camera.detector.stand_s)
     from edge.detections.yolox import YoloxDetector
 
     return YoloxDetector(score_threshold=camera.detector.score_threshold, threads=threads or 0)

@@ -67,6 +67,9 @@ def _errors(excinfo) -> list[str]:
         # dwell edges not increasing
         ('dwell_edges_s: [30, 10]\nzones: [{id: z, polygon: "0,0 9,0 9,9"}]',
          ["dwell_edges_s: expected 1–16 increasing positive seconds, for example [10, 30, 120, 300], got [30, 10]"]),
+        # a top-down stand time too short to tell someone standing from someone passing
+        ('view: top-down\ndetector: {stand_s: 2}\nlines: [{id: a, points: "0,1,2,3"}]',
+         ["detector.stand_s: expected a number from 10 to 3600, got 2"]),
         # nothing to count
         ("anchor: bottom", ["lines: a camera needs at least one line or zone"]),
     ],
@@ -158,3 +161,14 @@ def test_mascots_section_errors(tmp_path, mascots, error):
     with pytest.raises(ConfigError) as excinfo:
         load_config(_write(tmp_path, AGENT + f"mascots: {mascots}\n"))
     assert error in str(excinfo.value)
+
+
+def test_a_top_down_camera_s_stand_time_reaches_its_detector(tmp_path):
+    from edge.detections.factory import make_detector
+
+    camera = load_camera_config(_write(
+        tmp_path, 'view: top-down\ndetector: {person_size: 0.25, stand_s: 120}\nlines: [{id: a, points: "0,1,2,3"}]'))
+    detector = make_detector(camera)
+    assert (detector.person_size, detector.stand_s) == (0.25, 120.0)
+    assert make_detector(load_camera_config(_write(
+        tmp_path, 'view: top-down\nlines: [{id: a, points: "0,1,2,3"}]', "d.yaml"))).stand_s == 300.0
