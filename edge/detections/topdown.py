@@ -42,18 +42,14 @@ import cv2
 import numpy as np
 
 from edge.detections.detections import Detections
+from edge.detections.topdown_compare import ghost_blobs, match_exposure, shadow_mask
 
 __all__ = ["TopDownDetector"]
 
 _SLOW = 0.02  # learning under a person, relative to learn_rate
 _MIN_SIGMA = 6.0  # grey levels: noise floor of the background's spread
 _K_SIGMA = 3.0
-_TEXTURE_VAR = 12.0 ** 2  # grey levels²: a background patch with texture beyond noise
-_STEADY_VAR = 8.0 ** 2  # grey levels²: a background pixel this steady over time has a fixed texture
 _SPLIT_AREA = 2.0  # persons of evidence per person when a blob is split (large people stay whole)
-# A blob that stands out from the floor around it in the frame less than this share of how it
-# stands out in the background is a ghost (see _ghosts).
-_GHOST_CONTRAST = 0.5
 _WARMUP_S = 1.0  # plain averaging after a (re)start
 _RATE_FRAME_S = 1.0 / 30  # learn_rate is per this interval (a 30 fps frame)
 _SCENE_CHANGE_S = 0.5  # a view mostly changed for this long restarts the model
@@ -159,7 +155,7 @@ class TopDownDetector:
             return Detections.empty()
         bg, var = self._bg, self._var
         # Follow the camera's exposure: map the background through this frame's tone curve.
-        bg = self._bg = _match_exposure(work, bg, self._people)
+        bg = self._bg = match_exposure(work, bg, self._people)
         diff = work - bg
         sigma = np.sqrt(var)
         changed = np.abs(diff) > np.maximum(self.min_contrast, _K_SIGMA * np.maximum(sigma, _MIN_SIGMA))
@@ -169,7 +165,7 @@ class TopDownDetector:
         if self._scene_changed(changed, dt):
             self._start(work, chroma)
             return Detections.empty()
-        shadow = _shadow(work, bg, ratio, diff, changed, var) & ~coloured
+        shadow = shadow_mask(work, bg, ratio, diff, changed, var) & ~coloured
         people = changed & ~shadow
         size = self.person_size * min(work.shape) # person width in work pixels
         boxes, scores, people_mask, ghosts = self._group(changed, people, shadow, size, work, bg)
@@ -266,7 +262,7 @@ class TopDownDetector:
     def _group(self, changed: np.ndarray, people: np.ndarray, shadow: np.ndarray, size: float,
                frame: np.ndarray, bg: np.ndarray) -> tuple[list[list[float]], list[float], np.ndarray, np.ndarray]:
         """Changed pixels → one box and score per person, the mask of the blobs kept as people,
-        and the mask of ghosts (`_ghosts`).
+        and the mask of ghosts (`topdown_compare.ghost_blobs`).
 
         Blobs are made from every change, shadows included, so a person and the shadow attached
         to their feet stay one blob (one track, one count); how many people a blob holds, and
@@ -281,7 +277,7 @@ class TopDownDetector:
         boxes, scores = [], []
         kept = np.zeros(people.shape, bool)
         areas = stats[:, cv2.CC_STAT_AREA]
-        ghost = _ghosts(labels, closed, n, frame, bg, self.min_contrast)
+        ghost = ghost_blobs(labels, closed, n, frame, bg, self.min_contrast)
         for i in range(1, n):
             if ghost[i]:
                 continue
@@ -362,99 +358,6 @@ class TopDownDetector:
 def _per_interval(rate: float, frames: float) -> float:
     """A per-frame learning rate compounded over `frames` frames (1 − (1 − rate)^frames)."""
     return rate if frames == 1.0 else 1.0 - (1.0 - rate) ** frames
-
-
-def _match_exposure(work: np.ndarray, bg: np.ndarray, people: np.ndarray) -> np.ndarray:
-    """The background as this frame's exposure would show it.
-
-    Auto-exposure changes the camera's tone curve, not just a gain (dark and bright parts move
-    differently), so the curve is measured: for the background pixels of each brightness band,
-    the median brightness they have in this frame (robust while people and their shadows are a
-    minority of each band). Bands are joined monotonically and interpolated.
-    """
-    step = 2
-    keep = ~people[::step, ::step]
-    b = bg[::step, ::step][keep]
-    w = work[::step, ::step][keep]
-    band = np.clip(b, 0, 255).astype(np.int32) // 8
-    counts = np.bincount(band, minlength=32)
-    order = np.lexsort((w, band))
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    ok = counts >= 30
-    if not ok.any():
-        return bg
-    medians = w[order][starts[ok] + counts[ok] // 2]
-    # Each band's own centre: the median of its background values, from one more sort.
-    b_sorted = b[np.lexsort((b, band))]
-    lo, hi = starts[ok] + (counts[ok] - 1) // 2, starts[ok] + counts[ok] // 2
-    centres = ((b_sorted[lo] + b_sorted[hi]) / np.float32(2.0)).astype(np.float64)
-    medians = np.maximum.accumulate(medians)
-    shift = medians - centres
-    if np.abs(shift).max() < 1.0:
-        return bg
-    # Beyond the measured bands keep the nearest band's shift (np.interp holds the end values; a
-    # plain floor may fill a single band, whose shift then applies everywhere).
-    return np.clip(bg + np.interp(bg, centres, shift).astype(np.float32), 0.0, 255.0)
-
-
-def _shadow(frame: np.ndarray, bg: np.ndarray, ratio: np.ndarray, diff: np.ndarray, changed: np.ndarray,
-            var: np.ndarray) -> np.ndarray:
-    """Changed pixels that are a smooth dimming of the background (`ratio` = frame / background),
-    and the rim around them."""
-    mean = cv2.blur(ratio, (5, 5))
-    spread = np.sqrt(np.maximum(cv2.blur(ratio * ratio, (5, 5)) - mean * mean, 0.0))
-    core = changed & (diff < 0) & (ratio > 0.1) & (ratio < 0.85) & (spread < 0.06)
-    core &= _keeps_texture(frame, bg, var)
-    core = cv2.morphologyEx(core.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    # A dark region that is mostly smooth dimming is one shadow, its rough soft edge included.
-    dark = (changed & (diff < 0)).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
-    core_count = np.bincount(labels.ravel(), weights=core.ravel(), minlength=n)
-    is_shadow = core_count >= 0.3 * np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
-    is_shadow[0] = False
-    rim = cv2.dilate(core, np.ones((5, 5), np.uint8)) > 0
-    return (is_shadow[labels] | rim) & (diff < 0) & changed
-
-
-def _keeps_texture(frame: np.ndarray, bg: np.ndarray, var: np.ndarray, window: int = 7) -> np.ndarray:
-    """Where the background has a steady texture of its own, does the frame still show it (a shadow
-    dims the floor's pattern; dark clothes hide it)? Elsewhere True, and the smooth-ratio test alone
-    decides: on a plain or clipped-white floor, and under flickering light (sun through leaves: a
-    shadow takes the flicker pattern away with the sunlight)."""
-    k = (window, window)
-    mb, mf = cv2.blur(bg, k), cv2.blur(frame, k)
-    vb = cv2.blur(bg * bg, k) - mb * mb
-    vf = cv2.blur(frame * frame, k) - mf * mf
-    cov = cv2.blur(frame * bg, k) - mf * mb
-    textured = (vb > _TEXTURE_VAR) & (var < _STEADY_VAR)
-    ncc = cov / np.sqrt(np.maximum(vb * vf, 1e-6))
-    return ~textured | (ncc > 0.2)
-
-
-def _ghosts(labels: np.ndarray, closed: np.ndarray, n: int, frame: np.ndarray, bg: np.ndarray,
-            min_contrast: float) -> np.ndarray:
-    """Per blob label, whether it is a ghost: the background shows something there that stands out
-    from the floor around it, and the frame no longer does (someone who stood and left, a chair
-    taken away). Something real (a person, their shadow) stands out in the frame instead."""
-    ghost = np.zeros(n, bool)
-    if n < 2:
-        return ghost
-    k = np.ones((7, 7), np.uint8)
-    grown = cv2.dilate(labels.astype(np.float32), k).ravel()  # each label reaches 3 px beyond its blob
-    near = np.flatnonzero(grown)  # the blobs and their rings: a few % of the view
-    lab, inner = grown[near].astype(np.int64), closed.ravel()[near] > 0
-    f, b = frame.ravel()[near], bg.ravel()[near]
-    ring = ~inner
-    count = np.maximum(np.bincount(lab[ring], minlength=n), 1)
-    around_frame = np.bincount(lab[ring], weights=f[ring], minlength=n) / count
-    around_bg = np.bincount(lab[ring], weights=b[ring], minlength=n) / count
-    inside = labels.ravel()[near][inner]
-    area = np.maximum(np.bincount(inside, minlength=n), 1)
-    stands_frame = np.bincount(inside, weights=np.abs(f[inner] - around_frame[inside]), minlength=n) / area
-    stands_bg = np.bincount(inside, weights=np.abs(b[inner] - around_bg[inside]), minlength=n) / area
-    ghost = (stands_frame < _GHOST_CONTRAST * stands_bg) & (stands_bg > min_contrast)
-    ghost[0] = False
-    return ghost
 
 
 def _inside(boxes: list[list[float]], shape: tuple[int, ...]) -> np.ndarray:

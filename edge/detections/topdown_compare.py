@@ -1,0 +1,115 @@
+"""The top-down detector's comparisons of a frame with its background, pixel by pixel.
+
+    match_exposure  the background as this frame's auto-exposure shows it (a tone curve, not a gain)
+    shadow_mask     changed pixels that are a smooth dimming of the floor (a cast shadow) and its rim
+    keeps_texture   does the frame still show the floor's own steady texture there (a shadow does)
+    ghost_blobs     blobs that stand out in the background but no longer in the frame (ghosts)
+
+All work on the detector's small grey float copies (`topdown.TopDownDetector`); none keeps state.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+__all__ = ["match_exposure", "shadow_mask", "keeps_texture", "ghost_blobs"]
+
+_TEXTURE_VAR = 12.0 ** 2  # grey levels²: a background patch with texture beyond noise
+_STEADY_VAR = 8.0 ** 2  # grey levels²: a background pixel this steady over time has a fixed texture
+# A blob that stands out from the floor around it in the frame less than this share of how it
+# stands out in the background is a ghost (see ghost_blobs).
+_GHOST_CONTRAST = 0.5
+
+
+def match_exposure(work: np.ndarray, bg: np.ndarray, people: np.ndarray) -> np.ndarray:
+    """The background as this frame's exposure would show it.
+
+    Auto-exposure changes the camera's tone curve, not just a gain (dark and bright parts move
+    differently), so the curve is measured: for the background pixels of each brightness band,
+    the median brightness they have in this frame (robust while people and their shadows are a
+    minority of each band). Bands are joined monotonically and interpolated.
+    """
+    step = 2
+    keep = ~people[::step, ::step]
+    b = bg[::step, ::step][keep]
+    w = work[::step, ::step][keep]
+    band = np.clip(b, 0, 255).astype(np.int32) // 8
+    counts = np.bincount(band, minlength=32)
+    order = np.lexsort((w, band))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    ok = counts >= 30
+    if not ok.any():
+        return bg
+    medians = w[order][starts[ok] + counts[ok] // 2]
+    # Each band's own centre: the median of its background values, from one more sort.
+    b_sorted = b[np.lexsort((b, band))]
+    lo, hi = starts[ok] + (counts[ok] - 1) // 2, starts[ok] + counts[ok] // 2
+    centres = ((b_sorted[lo] + b_sorted[hi]) / np.float32(2.0)).astype(np.float64)
+    medians = np.maximum.accumulate(medians)
+    shift = medians - centres
+    if np.abs(shift).max() < 1.0:
+        return bg
+    # Beyond the measured bands keep the nearest band's shift (np.interp holds the end values; a
+    # plain floor may fill a single band, whose shift then applies everywhere).
+    return np.clip(bg + np.interp(bg, centres, shift).astype(np.float32), 0.0, 255.0)
+
+
+def shadow_mask(frame: np.ndarray, bg: np.ndarray, ratio: np.ndarray, diff: np.ndarray, changed: np.ndarray,
+            var: np.ndarray) -> np.ndarray:
+    """Changed pixels that are a smooth dimming of the background (`ratio` = frame / background),
+    and the rim around them."""
+    mean = cv2.blur(ratio, (5, 5))
+    spread = np.sqrt(np.maximum(cv2.blur(ratio * ratio, (5, 5)) - mean * mean, 0.0))
+    core = changed & (diff < 0) & (ratio > 0.1) & (ratio < 0.85) & (spread < 0.06)
+    core &= keeps_texture(frame, bg, var)
+    core = cv2.morphologyEx(core.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    # A dark region that is mostly smooth dimming is one shadow, its rough soft edge included.
+    dark = (changed & (diff < 0)).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    core_count = np.bincount(labels.ravel(), weights=core.ravel(), minlength=n)
+    is_shadow = core_count >= 0.3 * np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+    is_shadow[0] = False
+    rim = cv2.dilate(core, np.ones((5, 5), np.uint8)) > 0
+    return (is_shadow[labels] | rim) & (diff < 0) & changed
+
+
+def keeps_texture(frame: np.ndarray, bg: np.ndarray, var: np.ndarray, window: int = 7) -> np.ndarray:
+    """Where the background has a steady texture of its own, does the frame still show it (a shadow
+    dims the floor's pattern; dark clothes hide it)? Elsewhere True, and the smooth-ratio test alone
+    decides: on a plain or clipped-white floor, and under flickering light (sun through leaves: a
+    shadow takes the flicker pattern away with the sunlight)."""
+    k = (window, window)
+    mb, mf = cv2.blur(bg, k), cv2.blur(frame, k)
+    vb = cv2.blur(bg * bg, k) - mb * mb
+    vf = cv2.blur(frame * frame, k) - mf * mf
+    cov = cv2.blur(frame * bg, k) - mf * mb
+    textured = (vb > _TEXTURE_VAR) & (var < _STEADY_VAR)
+    ncc = cov / np.sqrt(np.maximum(vb * vf, 1e-6))
+    return ~textured | (ncc > 0.2)
+
+
+def ghost_blobs(labels: np.ndarray, closed: np.ndarray, n: int, frame: np.ndarray, bg: np.ndarray,
+            min_contrast: float) -> np.ndarray:
+    """Per blob label, whether it is a ghost: the background shows something there that stands out
+    from the floor around it, and the frame no longer does (someone who stood and left, a chair
+    taken away). Something real (a person, their shadow) stands out in the frame instead."""
+    ghost = np.zeros(n, bool)
+    if n < 2:
+        return ghost
+    k = np.ones((7, 7), np.uint8)
+    grown = cv2.dilate(labels.astype(np.float32), k).ravel()  # each label reaches 3 px beyond its blob
+    near = np.flatnonzero(grown)  # the blobs and their rings: a few % of the view
+    lab, inner = grown[near].astype(np.int64), closed.ravel()[near] > 0
+    f, b = frame.ravel()[near], bg.ravel()[near]
+    ring = ~inner
+    count = np.maximum(np.bincount(lab[ring], minlength=n), 1)
+    around_frame = np.bincount(lab[ring], weights=f[ring], minlength=n) / count
+    around_bg = np.bincount(lab[ring], weights=b[ring], minlength=n) / count
+    inside = labels.ravel()[near][inner]
+    area = np.maximum(np.bincount(inside, minlength=n), 1)
+    stands_frame = np.bincount(inside, weights=np.abs(f[inner] - around_frame[inside]), minlength=n) / area
+    stands_bg = np.bincount(inside, weights=np.abs(b[inner] - around_bg[inside]), minlength=n) / area
+    ghost = (stands_frame < _GHOST_CONTRAST * stands_bg) & (stands_bg > min_contrast)
+    ghost[0] = False
+    return ghost
