@@ -209,13 +209,13 @@ class TopDownDetector:
 
     def _forget_ghosts(self, work: np.ndarray, chroma: np.ndarray | None, ghosts: np.ndarray) -> None:
         """Ghosts (what the background shows but the frame no longer does: someone who stood and
-        left, the first frame's passer-by) are replaced by the frame at once."""
+        left, the first frame's passer-by) are replaced by the frame at once (and, no longer
+        changed, their absorption clock restarts in `_learn`)."""
         if not ghosts.any():
             return
         self._bg[ghosts] = work[ghosts]
         if chroma is not None:
             self._bg_chroma[:, ghosts] = chroma[:, ghosts]
-        self._changed_for[ghosts] = 0.0
 
     def _learn(self, work: np.ndarray, chroma: np.ndarray | None, changed: np.ndarray, people: np.ndarray,
                found: np.ndarray, dt: float) -> None:
@@ -228,9 +228,9 @@ class TopDownDetector:
         step = target - self._bg
         # Changed for longer than absorb_s (a patch of sunlight, a moved mat): learnt at the full
         # rate from then on. Under a person found (someone standing) time runs absorb_s/stand_s
-        # as fast, and the background does not learn at all until then.
-        # (not in the first absorb_s after a (re)start: until then the background may still hold
-        # whoever was in the first frames, and their ghosts must fade, not be held)
+        # as fast, and the background does not learn at all until then; but not in the first
+        # absorb_s after a (re)start, while the background may still hold whoever was in the
+        # first frames: their ghosts must fade, not be held.
         held = people & found if self._seen_s >= self.absorb_s else np.zeros_like(people)
         clock = np.where(held, np.float32(dt * self.absorb_s / self.stand_s), np.float32(dt))
         self._changed_for = np.where(changed | people, self._changed_for + clock, np.float32(0))
