@@ -136,6 +136,7 @@ class TopDownDetector:
         self._bg_chroma = None if chroma is None else chroma.copy()
         self._var_chroma = np.full_like(work, _CHROMA_CONTRAST ** 2 / 9)
         self._people = np.zeros(work.shape, bool)
+        self._last_work = work  # the previous frame: a ghost does not move
         self._changed_for = np.zeros(work.shape, np.float32)  # seconds
         self._seen = 0
         self._seen_s = 0.0
@@ -168,7 +169,9 @@ class TopDownDetector:
         shadow = shadow_mask(work, bg, ratio, diff, changed, var) & ~coloured
         people = changed & ~shadow
         size = self.person_size * min(work.shape) # person width in work pixels
-        boxes, scores, people_mask, ghosts = self._group(changed, people, shadow, size, work, bg)
+        moved = np.abs(work - self._last_work) > self.min_contrast
+        self._last_work = work
+        boxes, scores, people_mask, ghosts = self._group(changed, people, shadow, moved, size, work, bg)
         self._forget_ghosts(work, chroma, ghosts)
         self._learn(work, chroma, changed & ~ghosts, people_mask, _inside(boxes, changed.shape) & changed, dt)
         self.last_masks = {"changed": changed, "shadow": shadow, "people": people_mask & ~shadow}
@@ -259,7 +262,7 @@ class TopDownDetector:
                                                        np.float32(0.2 ** 2)) - self._var_chroma)
         self._people = people
 
-    def _group(self, changed: np.ndarray, people: np.ndarray, shadow: np.ndarray, size: float,
+    def _group(self, changed: np.ndarray, people: np.ndarray, shadow: np.ndarray, moved: np.ndarray, size: float,
                frame: np.ndarray, bg: np.ndarray) -> tuple[list[list[float]], list[float], np.ndarray, np.ndarray]:
         """Changed pixels → one box and score per person, the mask of the blobs kept as people,
         and the mask of ghosts (`topdown_compare.ghost_blobs`).
@@ -277,7 +280,7 @@ class TopDownDetector:
         boxes, scores = [], []
         kept = np.zeros(people.shape, bool)
         areas = stats[:, cv2.CC_STAT_AREA]
-        ghost = ghost_blobs(labels, closed, n, frame, bg, self.min_contrast)
+        ghost = ghost_blobs(labels, closed, opened, moved, n, frame, bg, self.min_contrast)
         for i in range(1, n):
             if ghost[i]:
                 continue

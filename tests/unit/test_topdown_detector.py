@@ -346,6 +346,32 @@ def test_the_ghost_of_someone_who_was_there_at_start_is_forgotten_at_once(make_f
     assert sum(gone) <= 1, gone
 
 
+def mat_floor() -> np.ndarray:
+    """The tiled floor with a dark door mat (45 % of its brightness) across the middle."""
+    out = floor().astype(np.float32)
+    out[200:300, 60:580] *= 0.45
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("shirt", [95, 110])
+def test_someone_walking_over_a_mats_edge_leaves_no_phantom(shirt):
+    """Half on the mat, half on the floor, a person about as bright as the two's mean does not stand
+    out from the mean of the floor around them, while the mat's edge does in the background: the
+    ghost test once took them for a ghost, the background learnt them at once, and that phantom was
+    then held as someone standing. They stay one person all the way, and leave nobody behind."""
+    d = TopDownDetector(person_size=SIZE)
+    empty = mat_floor()
+    for i in range(60):
+        d.detect(empty, i / 30)
+    t = 2.0
+    for y in range(60, 360, 6):
+        assert len(d.detect(with_person(empty, 320, y, shirt=shirt), t)) == 1, y
+        t += 1 / 30
+    for _ in range(30):
+        assert len(d.detect(empty, t)) == 0
+        t += 1 / 30
+
+
 def plain_floor() -> np.ndarray:
     """An even grey floor (a painted or polished entrance): all of it in one brightness band."""
     grey = np.full((H, W), 150.0) + np.random.default_rng(3).normal(0, 3, (H, W))
