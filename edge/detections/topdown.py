@@ -14,10 +14,10 @@ copy (`work_width` pixels wide):
   learn 50× slower, and not at all under a person found (someone standing stays found for
   `stand_s`); the variance does not learn under a person found this frame; anything else that
   stays changed for `absorb_s` seconds becomes background; a ghost (what the background shows
-  and the frame no longer does) is replaced by the frame at once; the first second is a plain
-  mean; a view that stays mostly changed restarts the model. Rates are per 1/30 s and follow the
-  frames' time stamps, so a 15 fps camera, or detection on every 2nd frame, learns as fast as a
-  30 fps one.
+  and the frame no longer does, still or outlined only in the background) is replaced by the
+  frame at once; the first second is a plain mean; a view that stays mostly changed restarts
+  the model. Rates are per 1/30 s and follow the frames' time stamps, so a 15 fps camera, or
+  detection on every 2nd frame, learns as fast as a 30 fps one.
 * Shadows: darker pixels whose frame/background ratio is smooth and, on a steadily textured floor,
   that still show the floor's texture; a dark region mostly made of them, and its rim.
 * Colour: a chromaticity background too; a colour change where the brightness is about the

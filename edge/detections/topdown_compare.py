@@ -130,7 +130,9 @@ def ghost_blobs(labels: np.ndarray, closed: np.ndarray, changed: np.ndarray, mov
         lab = labels[blob]
         moving = np.bincount(lab, weights=moved[blob], minlength=n)
         still = moving < _GHOST_MOVED * np.maximum(np.bincount(lab, minlength=n), 1)
-        ghost &= still | _outline_edge_in_background_only(labels, changed, n, frame, bg)
+        if (ghost & ~still).any():
+            still |= _outline_edge_in_background_only(labels, changed, n, frame, bg)
+        ghost &= still
     return ghost
 
 

@@ -1,0 +1,106 @@
+"""Per-crossing hits, misses and extra counts of the top-down path on the synthetic door clips.
+
+`bench/topdown_bench.py` gives totals per direction, where a missed crossing and a false one
+cancel out. This matches each counted crossing to a true one (same direction, within 1.5 s) and
+lists the misses with who walked (alone or in a pair, clothes, what they carried), so a change
+can be judged crossing by crossing:
+
+    .venv/bin/python bench/topdown_misses.py --mix mixed --copy "blurred σ2.5" --seeds 1,2,3
+
+Clips are written once to /tmp/retail-edge-topdown (as `topdown_bench.py` does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import synth_topdown  # noqa: E402
+from topdown_bench import TMP, camera  # noqa: E402
+
+from edge.counting import WHOLE_RUN_WINDOW_S  # noqa: E402
+from edge.detections.factory import make_detector  # noqa: E402
+from edge.frames.sources import open_source  # noqa: E402
+from edge.pipeline import CameraPipeline  # noqa: E402
+
+MIXES = {"alone": {"one": 1.0}, "mixed": None}
+MATCH_S = 1.5
+
+
+def true_crossings(clip: synth_topdown.Clip) -> list[tuple[float, str, int]]:
+    """(time s, direction, walker index) of every crossing of the door line by a person's centre."""
+    out = []
+    for i, wk in enumerate(clip.walkers):
+        side = np.sign(wk.xy[:, 1] - clip.line_y)
+        idx = np.flatnonzero(side != 0)
+        s = side[idx]
+        for f in np.flatnonzero(s[1:] != s[:-1]):
+            out.append(((wk.start + idx[f + 1]) / clip.fps, "in" if s[f + 1] > 0 else "out", i))
+    return sorted(out)
+
+
+def counted_crossings(video: Path, line: str) -> list[tuple[float, str]]:
+    config = camera(line)
+    events = []
+    with open_source(str(video)) as source:
+        pipeline = CameraPipeline(config, make_detector(config), window_s=WHOLE_RUN_WINDOW_S)
+        for frame in source.frames():
+            events += [(frame.ts, e.direction) for e in pipeline.process(frame, frame.ts).events]
+    return events
+
+
+def match(truth: list[tuple[float, str, int]], counted: list[tuple[float, str]]):
+    """(missed true crossings, extra counted ones): each count matches the nearest unmatched true
+    crossing of its direction within MATCH_S."""
+    used: set[int] = set()
+    missed = []
+    for t, direction, who in truth:
+        near = [(abs(ts - t), j) for j, (ts, d) in enumerate(counted)
+                if j not in used and d == direction and abs(ts - t) < MATCH_S]
+        if near:
+            used.add(min(near)[1])
+        else:
+            missed.append((t, direction, who))
+    return missed, [c for j, c in enumerate(counted) if j not in used]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mix", choices=list(MIXES), default="mixed")
+    ap.add_argument("--copy", choices=list(synth_topdown.VARIANTS), default="640×480")
+    ap.add_argument("--seeds", default="1,2,3")
+    ap.add_argument("--arrivals", type=int, default=20)
+    args = ap.parse_args(argv)
+    names = list(synth_topdown.VARIANTS)
+    totals = [0, 0, 0]
+    for seed in (int(s) for s in args.seeds.split(",")):
+        clip = synth_topdown.make_clip(seed, people=args.arrivals, groups=MIXES[args.mix])
+        paths = {name: TMP / f"door-{args.mix}-{seed}-{k}.mp4" for k, name in enumerate(names)}
+        if not all(p.exists() for p in paths.values()):
+            TMP.mkdir(exist_ok=True)
+            synth_topdown.write(clip, paths)
+        scale = 0.5 if args.copy.startswith("low-res") else 1.0
+        truth = true_crossings(clip)
+        missed, extra = match(truth, counted_crossings(paths[args.copy], synth_topdown.line_spec(clip, scale)))
+        for t, direction, who in missed:
+            wk = clip.walkers[who]
+            pair = sum(o.start == wk.start for o in clip.walkers) > 1
+            print(f"seed {seed} missed {direction} at {t:.1f} s: walker {who} ({'pair' if pair else 'alone'}, "
+                  f"clothes {wk.clothes}, {wk.carries})")
+        for ts, direction in extra:
+            print(f"seed {seed} extra {direction} at {ts:.1f} s")
+        totals = [totals[0] + len(truth), totals[1] + len(missed), totals[2] + len(extra)]
+    print(f"{args.mix}, {args.copy}, seeds {args.seeds}: missed {totals[1]} of {totals[0]} true crossings, "
+          f"{totals[2]} extra")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
