@@ -3,8 +3,7 @@
     match_exposure  the background as this frame's auto-exposure shows it (a tone curve, not a gain)
     shadow_mask     changed pixels that are a smooth dimming of the floor (a cast shadow) and its rim
     keeps_texture   does the frame still show the floor's own steady texture there (a shadow does)
-    ghost_blobs     blobs that stand out, and are outlined, in the background but no longer in the
-                    frame (ghosts)
+    ghost_blobs     still blobs that stand out in the background but no longer in the frame (ghosts)
 
 All work on the detector's small grey float copies (`topdown.TopDownDetector`); none keeps state.
 """
@@ -21,12 +20,10 @@ _STEADY_VAR = 8.0 ** 2  # grey levels²: a background pixel this steady over tim
 # A blob that stands out from the floor around it in the frame less than this share of how it
 # stands out in the background is a ghost (see ghost_blobs).
 _GHOST_CONTRAST = 0.5
-# ... and whose outline is an edge in the frame less than _GHOST_EDGE times as much as in the
-# background, or _GHOST_EDGE_STILL times for a still blob (fewer than _GHOST_MOVED of its changed
-# pixels changed since the last frame).
+# ... and that is still (fewer than this share of its changed pixels changed since the last frame),
+# or whose outline is an edge in the frame less than _GHOST_EDGE times as much as in the background.
 _GHOST_MOVED = 0.05
 _GHOST_EDGE = 0.5
-_GHOST_EDGE_STILL = 1.0
 
 
 def match_exposure(work: np.ndarray, bg: np.ndarray, people: np.ndarray) -> np.ndarray:
@@ -103,14 +100,13 @@ def ghost_blobs(labels: np.ndarray, closed: np.ndarray, changed: np.ndarray, mov
     taken away). Something real (a person, their shadow) stands out in the frame instead.
 
     Standing out is measured against the ring's mean, which a blob across an edge of the floor
-    (a door mat's) also does in the background: a person on the mat's edge, as bright as the
-    ring's mean, would pass, and the background would take them in and then hold the phantom as
-    someone standing. So the outline of the blob's changed pixels (`changed`, uint8) must also be
-    less of an edge in the frame than in the background (a thing's outline is an edge where the
-    thing is): under _GHOST_EDGE_STILL times for a still blob (`moved`: changed by more than
-    min_contrast since the last frame), under _GHOST_EDGE times for a moving one. (Leaf shadows
-    moving on a sunlit floor still pass; at 0.5 for still blobs too, they did not, and the real
-    clip's degraded copies counted them.)"""
+    (a door mat's) also does in the background: a person walking over the mat's edge, as bright as
+    the ring's mean, would pass, and the background would take them in and then hold the phantom
+    as someone standing. So a ghost must also be still (under _GHOST_MOVED of the blob's changed
+    pixels, `changed` uint8, are `moved`: changed by more than min_contrast since the last frame),
+    or its outline must be an edge in the background much more than in the frame (a thing's
+    outline is an edge where the thing is). Leaf shadows moving on a sunlit floor pass the
+    second way, as they passed before; a person walking never passes either."""
     ghost = np.zeros(n, bool)
     if n < 2:
         return ghost
@@ -134,15 +130,16 @@ def ghost_blobs(labels: np.ndarray, closed: np.ndarray, changed: np.ndarray, mov
         lab = labels[blob]
         moving = np.bincount(lab, weights=moved[blob], minlength=n)
         still = moving < _GHOST_MOVED * np.maximum(np.bincount(lab, minlength=n), 1)
-        ratio = _outline_edge_ratio(labels, changed, n, frame, bg)
-        ghost &= ratio < np.where(still, _GHOST_EDGE_STILL, _GHOST_EDGE)
+        if (ghost & ~still).any():
+            still |= _outline_edge_in_background_only(labels, changed, n, frame, bg)
+        ghost &= still
     return ghost
 
 
-def _outline_edge_ratio(labels: np.ndarray, changed: np.ndarray, n: int, frame: np.ndarray,
-                        bg: np.ndarray) -> np.ndarray:
-    """Per blob label: how much the outline of its changed pixels is an edge in the frame, over how
-    much it is one in the background (mean gradient magnitude on a 3 px band along the outline)."""
+def _outline_edge_in_background_only(labels: np.ndarray, changed: np.ndarray, n: int, frame: np.ndarray,
+                                     bg: np.ndarray) -> np.ndarray:
+    """Per blob label: is the outline of its changed pixels an edge in the background much more
+    than in the frame? (Mean gradient magnitude on a 3 px band along the outline.)"""
     k = np.ones((3, 3), np.uint8)
     band = (cv2.dilate(changed, k) != cv2.erode(changed, k)) & (labels > 0)
     lab = labels[band]
@@ -150,4 +147,4 @@ def _outline_edge_ratio(labels: np.ndarray, changed: np.ndarray, n: int, frame: 
     edge_bg = cv2.magnitude(cv2.Sobel(bg, cv2.CV_32F, 1, 0), cv2.Sobel(bg, cv2.CV_32F, 0, 1))[band]
     in_frame = np.bincount(lab, weights=edge_frame, minlength=n)
     in_bg = np.bincount(lab, weights=edge_bg, minlength=n)
-    return in_frame / np.maximum(in_bg, 1e-6)
+    return in_frame < _GHOST_EDGE * in_bg
