@@ -14,7 +14,7 @@ copy (`work_width` pixels wide):
   learn 50× slower, and not at all under a person found (someone standing stays found for
   `stand_s`); the variance does not learn under a person found this frame; anything else that
   stays changed for `absorb_s` seconds becomes background; a ghost (what the background shows
-  and the frame no longer does, still or outlined only in the background) is replaced by the
+  and the frame no longer does; still, or outlined in the background only) is replaced by the
   frame at once; the first second is a plain mean; a view that stays mostly changed restarts
   the model. Rates are per 1/30 s and follow the frames' time stamps, so a 15 fps camera, or
   detection on every 2nd frame, learns as fast as a 30 fps one.
@@ -136,7 +136,7 @@ class TopDownDetector:
         self._bg_chroma = None if chroma is None else chroma.copy()
         self._var_chroma = np.full_like(work, _CHROMA_CONTRAST ** 2 / 9)
         self._people = np.zeros(work.shape, bool)
-        self._last_work = work  # the previous frame: a ghost does not move
+        self._last_work = work  # the previous frame: is a blob still (ghost_blobs)?
         self._changed_for = np.zeros(work.shape, np.float32)  # seconds
         self._seen = 0
         self._seen_s = 0.0
