@@ -169,9 +169,8 @@ class TopDownDetector:
         shadow = shadow_mask(work, bg, ratio, diff, changed, var) & ~coloured
         people = changed & ~shadow
         size = self.person_size * min(work.shape) # person width in work pixels
-        moved = np.abs(work - self._last_work) > self.min_contrast
+        boxes, scores, people_mask, ghosts = self._group(changed, people, shadow, size, work, bg)
         self._last_work = work
-        boxes, scores, people_mask, ghosts = self._group(changed, people, shadow, moved, size, work, bg)
         self._forget_ghosts(work, chroma, ghosts)
         self._learn(work, chroma, changed & ~ghosts, people_mask, _inside(boxes, changed.shape) & changed, dt)
         self.last_masks = {"changed": changed, "shadow": shadow, "people": people_mask & ~shadow}
@@ -262,7 +261,7 @@ class TopDownDetector:
                                                        np.float32(0.2 ** 2)) - self._var_chroma)
         self._people = people
 
-    def _group(self, changed: np.ndarray, people: np.ndarray, shadow: np.ndarray, moved: np.ndarray, size: float,
+    def _group(self, changed: np.ndarray, people: np.ndarray, shadow: np.ndarray, size: float,
                frame: np.ndarray, bg: np.ndarray) -> tuple[list[list[float]], list[float], np.ndarray, np.ndarray]:
         """Changed pixels → one box and score per person, the mask of the blobs kept as people,
         and the mask of ghosts (`topdown_compare.ghost_blobs`).
@@ -280,7 +279,7 @@ class TopDownDetector:
         boxes, scores = [], []
         kept = np.zeros(people.shape, bool)
         areas = stats[:, cv2.CC_STAT_AREA]
-        ghost = ghost_blobs(labels, closed, opened, moved, n, frame, bg, self.min_contrast)
+        ghost = ghost_blobs(labels, closed, opened, n, frame, self._last_work, bg, self.min_contrast)
         for i in range(1, n):
             if ghost[i]:
                 continue

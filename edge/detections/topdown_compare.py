@@ -93,8 +93,8 @@ def keeps_texture(frame: np.ndarray, bg: np.ndarray, var: np.ndarray, window: in
     return ~textured | (ncc > 0.2)
 
 
-def ghost_blobs(labels: np.ndarray, closed: np.ndarray, changed: np.ndarray, moved: np.ndarray, n: int,
-                frame: np.ndarray, bg: np.ndarray, min_contrast: float) -> np.ndarray:
+def ghost_blobs(labels: np.ndarray, closed: np.ndarray, changed: np.ndarray, n: int, frame: np.ndarray,
+                last_frame: np.ndarray, bg: np.ndarray, min_contrast: float) -> np.ndarray:
     """Per blob label, whether it is a ghost: the background shows something there that stands out
     from the floor around it, and the frame no longer does (someone who stood and left, a chair
     taken away). Something real (a person, their shadow) stands out in the frame instead.
@@ -103,9 +103,9 @@ def ghost_blobs(labels: np.ndarray, closed: np.ndarray, changed: np.ndarray, mov
     (a door mat's) also does in the background: a person walking over the mat's edge, as bright as
     the ring's mean, would pass, and the background would take them in and then hold the phantom
     as someone standing. So a ghost must also be still (under _GHOST_MOVED of the blob's changed
-    pixels, `changed` uint8, are `moved`: changed by more than min_contrast since the last frame),
-    or its outline must be an edge in the background much more than in the frame (a thing's
-    outline is an edge where the thing is). Leaf shadows moving on a sunlit floor pass the
+    pixels, `changed` uint8, changed by more than min_contrast since `last_frame`), or its
+    outline must be an edge in the background much more than in the frame (a thing's outline is
+    an edge where the thing is). Leaf shadows moving on a sunlit floor pass the
     second way, as they passed before; a person walking never passes either."""
     ghost = np.zeros(n, bool)
     if n < 2:
@@ -128,7 +128,8 @@ def ghost_blobs(labels: np.ndarray, closed: np.ndarray, changed: np.ndarray, mov
     if ghost.any():
         blob = changed > 0
         lab = labels[blob]
-        moving = np.bincount(lab, weights=moved[blob], minlength=n)
+        moved = np.abs(frame[blob] - last_frame[blob]) > min_contrast
+        moving = np.bincount(lab, weights=moved, minlength=n)
         still = moving < _GHOST_MOVED * np.maximum(np.bincount(lab, minlength=n), 1)
         if (ghost & ~still).any():
             still |= _outline_edge_in_background_only(labels, changed, n, frame, bg)
