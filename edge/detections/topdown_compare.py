@@ -3,7 +3,8 @@
     match_exposure  the background as this frame's auto-exposure shows it (a tone curve, not a gain)
     shadow_mask     changed pixels that are a smooth dimming of the floor (a cast shadow) and its rim
     keeps_texture   does the frame still show the floor's own steady texture there (a shadow does)
-    ghost_blobs     still blobs that stand out in the background but no longer in the frame (ghosts)
+    ghost_blobs     blobs that stand out in the background but no longer in the frame, and are still
+                    or outlined only in the background (ghosts)
 
 All work on the detector's small grey float copies (`topdown.TopDownDetector`); none keeps state.
 """
@@ -105,8 +106,9 @@ def ghost_blobs(labels: np.ndarray, closed: np.ndarray, changed: np.ndarray, n: 
     as someone standing. So a ghost must also be still (under _GHOST_MOVED of the blob's changed
     pixels, `changed` uint8, changed by more than min_contrast since `last_frame`), or its
     outline must be an edge in the background much more than in the frame (a thing's outline is
-    an edge where the thing is). Leaf shadows moving on a sunlit floor pass the
-    second way, as they passed before; a person walking never passes either."""
+    an edge where the thing is). Leaf shadows moving on a sunlit floor pass the second way, as
+    they passed before; a person walking passes neither. (Someone who stops on the mat's edge is
+    still, and still passes: see BENCHMARKS.md, session 7.)"""
     ghost = np.zeros(n, bool)
     if n < 2:
         return ghost
