@@ -7,7 +7,10 @@ can be judged crossing by crossing:
 
     .venv/bin/python bench/topdown_misses.py --mix mixed --copy "blurred σ2.5" --seeds 1,2,3
 
-Clips are written once to /tmp/retail-edge-topdown (as `topdown_bench.py` does).
+`--true-size` draws people of another shoulder width than the default 0.2 of the frame's shorter
+side (a camera mounted higher or lower), and `--person-size` sets the detector's: what a wrong
+`person_size` costs. Clips are written once to /tmp/retail-edge-topdown (as `topdown_bench.py`
+does).
 """
 
 from __future__ import annotations
@@ -46,8 +49,8 @@ def true_crossings(clip: synth_topdown.Clip) -> list[tuple[float, str, int]]:
     return sorted(out)
 
 
-def counted_crossings(video: Path, line: str) -> list[tuple[float, str]]:
-    config = camera(line)
+def counted_crossings(video: Path, line: str, person_size: float = 0.2) -> list[tuple[float, str]]:
+    config = camera(line, person_size)
     events = []
     with open_source(str(video)) as source:
         pipeline = CameraPipeline(config, make_detector(config), window_s=WHOLE_RUN_WINDOW_S)
@@ -77,18 +80,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--copy", choices=list(synth_topdown.VARIANTS), default="640×480")
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--arrivals", type=int, default=20)
+    ap.add_argument("--true-size", type=float, default=0.2, help="people's shoulder width in the clips")
+    ap.add_argument("--person-size", type=float, default=0.2, help="the detector's person_size")
     args = ap.parse_args(argv)
     names = list(synth_topdown.VARIANTS)
     totals = [0, 0, 0]
     for seed in (int(s) for s in args.seeds.split(",")):
-        clip = synth_topdown.make_clip(seed, people=args.arrivals, groups=MIXES[args.mix])
-        paths = {name: TMP / f"door-{args.mix}-{seed}-{k}.mp4" for k, name in enumerate(names)}
+        clip = synth_topdown.make_clip(seed, people=args.arrivals, groups=MIXES[args.mix], person_size=args.true_size)
+        sized = "" if args.true_size == 0.2 else f"-size{args.true_size:g}"
+        paths = {name: TMP / f"door-{args.mix}{sized}-{seed}-{k}.mp4" for k, name in enumerate(names)}
         if not all(p.exists() for p in paths.values()):
             TMP.mkdir(exist_ok=True)
             synth_topdown.write(clip, paths)
         scale = 0.5 if args.copy.startswith("low-res") else 1.0
         truth = true_crossings(clip)
-        missed, extra = match(truth, counted_crossings(paths[args.copy], synth_topdown.line_spec(clip, scale)))
+        missed, extra = match(truth, counted_crossings(paths[args.copy], synth_topdown.line_spec(clip, scale),
+                                                       args.person_size))
         for t, direction, who in missed:
             wk = clip.walkers[who]
             pair = sum(o.start == wk.start for o in clip.walkers) > 1
@@ -97,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         for ts, direction in extra:
             print(f"seed {seed} extra {direction} at {ts:.1f} s")
         totals = [totals[0] + len(truth), totals[1] + len(missed), totals[2] + len(extra)]
-    print(f"{args.mix}, {args.copy}, seeds {args.seeds}: missed {totals[1]} of {totals[0]} true crossings, "
+    print(f"{args.mix}, {args.copy}, people {args.true_size:g}, person_size {args.person_size:g}, "
+          f"seeds {args.seeds}: missed {totals[1]} of {totals[0]} true crossings, "
           f"{totals[2]} extra")
     return 0
 

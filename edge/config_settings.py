@@ -275,7 +275,9 @@ SETTINGS: tuple[Setting, ...] = (
             parse=_float_between(0.01, 0.9)),
     Setting(f"{_C}.detector.person_size", "number", 0.2,
             "top-down only: a person's shoulder width seen from above, as a fraction of the frame's shorter "
-            "side (about 0.2 for a camera 3 m above the floor with a 90° lens)", parse=_float_between(0.05, 0.6)),
+            "side (about 0.2 for a camera 3 m above the floor with a 90° lens); when unsure, round down: people "
+            "a third smaller than it are often missed, people half as large again are still counted",
+            parse=_float_between(0.05, 0.6)),
     Setting(f"{_C}.detector.stand_s", "number", 300,
             "top-down only: seconds someone standing still under the camera stays found before the background "
             "takes them in (also how long a thing of a person's size put down in view counts as one)",
