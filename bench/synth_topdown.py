@@ -184,16 +184,23 @@ def make_clip(seed: int, size: tuple[int, int] = (640, 480), fps: float = 15.0, 
     return clip
 
 
-def crossings(clip: Clip) -> dict[str, int]:
-    """Crossings of the door line by each person's centre seen from above: down = in."""
-    counts = {"in": 0, "out": 0}
-    for wk in clip.walkers:
+def crossing_events(clip: Clip) -> list[tuple[float, str, int]]:
+    """(time s, direction, walker index) of every crossing of the door line by a person's centre
+    seen from above, in time order: down = in."""
+    out = []
+    for i, wk in enumerate(clip.walkers):
         side = np.sign(wk.xy[:, 1] - clip.line_y)
-        side = side[side != 0]
-        flips = np.flatnonzero(side[1:] != side[:-1])
-        for f in flips:
-            counts["in" if side[f + 1] > 0 else "out"] += 1
-    return counts
+        idx = np.flatnonzero(side != 0)
+        s = side[idx]
+        for f in np.flatnonzero(s[1:] != s[:-1]):
+            out.append(((wk.start + idx[f + 1]) / clip.fps, "in" if s[f + 1] > 0 else "out", i))
+    return sorted(out)
+
+
+def crossings(clip: Clip) -> dict[str, int]:
+    """Crossings of the door line per direction (`crossing_events`)."""
+    directions = [direction for _, direction, _ in crossing_events(clip)]
+    return {"in": directions.count("in"), "out": directions.count("out")}
 
 
 def _ellipse(img: np.ndarray, c: tuple[float, float], axes: tuple[float, float], angle_rad: float,

@@ -19,8 +19,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -35,18 +33,6 @@ from edge.pipeline import CameraPipeline  # noqa: E402
 
 MIXES = {"alone": {"one": 1.0}, "mixed": None}
 MATCH_S = 1.5
-
-
-def true_crossings(clip: synth_topdown.Clip) -> list[tuple[float, str, int]]:
-    """(time s, direction, walker index) of every crossing of the door line by a person's centre."""
-    out = []
-    for i, wk in enumerate(clip.walkers):
-        side = np.sign(wk.xy[:, 1] - clip.line_y)
-        idx = np.flatnonzero(side != 0)
-        s = side[idx]
-        for f in np.flatnonzero(s[1:] != s[:-1]):
-            out.append(((wk.start + idx[f + 1]) / clip.fps, "in" if s[f + 1] > 0 else "out", i))
-    return sorted(out)
 
 
 def counted_crossings(video: Path, line: str, person_size: float = 0.2) -> list[tuple[float, str]]:
@@ -93,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             TMP.mkdir(exist_ok=True)
             synth_topdown.write(clip, paths)
         scale = 0.5 if args.copy.startswith("low-res") else 1.0
-        truth = true_crossings(clip)
+        truth = synth_topdown.crossing_events(clip)
         missed, extra = match(truth, counted_crossings(paths[args.copy], synth_topdown.line_spec(clip, scale),
                                                        args.person_size))
         for t, direction, who in missed:
