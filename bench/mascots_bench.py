@@ -131,6 +131,21 @@ def best_of(detector: MascotDetector, repeat: int) -> str:
             f"p95 {np.percentile(best, 95):.1f} ms, fastest {min(best):.1f} ms.")
 
 
+def hash_draws(registry: MascotRegistry, draws: int, synthetic: int, seed: int) -> int:
+    """Recall of `draws` detectors built one after another in this process. The matcher's LSH
+    index draws random hash functions when it is built (deterministic per process, so one detector
+    gives the same answers run after run), and which weak matches of a small card it finds depends
+    on them: this is the spread of recall that comes from that draw alone."""
+    for k in range(draws):
+        with MascotDetector(registry) as detector:
+            rows = [("samples", run_samples(detector))]
+            if synthetic:
+                rows.append((f"synthetic n={synthetic} seed={seed}", run_synthetic(detector, synthetic, seed)))
+        print(f"draw {k}: " + "; ".join(f"{name} recall {t.tp / max(1, t.tp + t.fn):.3f} "
+                                          f"({t.tp}/{t.tp + t.fn}), false {t.fp}" for name, t in rows), flush=True)
+    return 0
+
+
 def machine() -> str:
     cpu = "unknown"
     try:
@@ -161,9 +176,13 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="list misses and false detections")
     parser.add_argument("--repeat", type=int, default=5,
                         help="runs per sample for the best-of-N timing (0: skip)")
+    parser.add_argument("--draws", type=int, default=0,
+                        help="instead: recall with N detectors, each with its own random LSH hash functions")
     args = parser.parse_args()
     cv2.setNumThreads(2)
     registry = MascotRegistry.from_directory(ROOT / "media" / "mascots")
+    if args.draws:
+        return hash_draws(registry, args.draws, args.synthetic, args.seed)
     settings = DetectorSettings(centre_peaks=not args.no_centre_peaks)
     if args.min_score is not None:
         settings = DetectorSettings(min_score=args.min_score, centre_peaks=not args.no_centre_peaks)
