@@ -16,7 +16,7 @@ are hand-labelled: 1 to the right = in, 3 to the left = out):
                 leaf shadows twice as large), counted with person_size 0.4 and with the default
   720p          1280×720 (the central rows), for the speed figures
 
-Camera and encoding faults (a second table, `degraded()`; also alone with `--degraded-only`):
+Camera and encoding faults (a second table, `degraded_clips()`; also alone with `--degraded-only`):
   monochrome, sensor noise σ 10, JPEG quality 30 and 15 per frame, under-exposed ×0.45, more
   contrast (γ 1.3), flatter (γ 0.7), crushed shadows (γ 1.6 × 0.6: shadows near black), a cheap
   CCTV stream (320×200, blur σ 1.5, JPEG 30, 15 fps), and mirrored (truth in 3, out 1)
@@ -105,8 +105,8 @@ def _tone(f, gamma: float, gain: float = 1.0):
     return np.clip(255.0 * (f.astype(np.float32) / 255.0) ** gamma * gain, 0, 255).astype(np.uint8)
 
 
-def degraded_clips() -> list[tuple[str, Path, str, tuple[int, int]]]:
-    """(name, video, line, (true in, true out)) of the camera and encoding faults."""
+def degraded_clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
+    """(name, video, line, (true in, true out), person_size) of the camera and encoding faults."""
     rng = np.random.default_rng(9)
 
     def noise(f):
@@ -120,7 +120,7 @@ def degraded_clips() -> list[tuple[str, Path, str, tuple[int, int]]]:
         return _jpeg(cv2.GaussianBlur(small, (0, 0), 1.5), 30)
 
     full, line = (1280, 800), "640,800,640,0"
-    return [
+    return [(*c, 0.2) for c in [
         ("monochrome", _write("mono", 30, full, mono), line, (1, 3)),
         ("sensor noise σ 10", _write("noise10", 30, full, noise), line, (1, 3)),
         ("JPEG quality 30", _write("jpeg30", 30, full, lambda f: _jpeg(f, 30)), line, (1, 3)),
@@ -132,7 +132,7 @@ def degraded_clips() -> list[tuple[str, Path, str, tuple[int, int]]]:
         ("cheap CCTV 320×200, blur σ 1.5, JPEG 30, 15 fps", _write("cctv", 15, (320, 200), cctv, every=2),
          "160,200,160,0", (1, 3)),
         ("mirrored", _write("mirror", 30, full, lambda f: cv2.flip(f, 1)), line, (3, 1)),
-    ]
+    ]]
 
 
 def camera(line: str, person_size: float = 0.2) -> CameraConfig:
@@ -140,20 +140,11 @@ def camera(line: str, person_size: float = 0.2) -> CameraConfig:
     return with_view(base, "top-down")
 
 
-def accuracy() -> tuple[list[str], list[dict]]:
+def accuracy(clip_list: list[tuple[str, Path, str, tuple[int, int], float]]) -> tuple[list[str], list[dict]]:
+    """Count each (name, video, line, (true in, true out), person_size): table rows and data."""
     rows, data = [], []
-    for name, video, line, (t_in, t_out), size in clips():
+    for name, video, line, (t_in, t_out), size in clip_list:
         r = count(str(video), camera(line, size))
-        rows.append(f"| {name} | {t_in} | {r.in_count} ({r.in_count - t_in:+d}) | {t_out} | "
-                    f"{r.out_count} ({r.out_count - t_out:+d}) |")
-        data.append({"clip": name, "truth": [t_in, t_out], "counted": [r.in_count, r.out_count]})
-    return rows, data
-
-
-def degraded() -> tuple[list[str], list[dict]]:
-    rows, data = [], []
-    for name, video, line, (t_in, t_out) in degraded_clips():
-        r = count(str(video), camera(line))
         rows.append(f"| {name} | {t_in} | {r.in_count} ({r.in_count - t_in:+d}) | {t_out} | "
                     f"{r.out_count} ({r.out_count - t_out:+d}) |")
         data.append({"clip": name, "truth": [t_in, t_out], "counted": [r.in_count, r.out_count]})
@@ -222,13 +213,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="only the camera and encoding faults table (about 3 minutes)")
     args = ap.parse_args(argv)
     header = ["| clip | true in | counted in (error) | true out | counted out (error) |", "|---|---|---|---|---|"]
-    deg_rows, deg = degraded()
+    deg_rows, deg = accuracy(degraded_clips())
     deg_text = "\n".join(["Camera and encoding faults (person_size 0.2):", "", *header, *deg_rows, ""])
     if args.degraded_only:
         print(deg_text)
         print(json.dumps({"degraded": deg}))
         return 0
-    acc_rows, acc = accuracy()
+    acc_rows, acc = accuracy(clips())
     sens_rows, sens = sensitivity()
     door_rows, doors = synthetic_doors()
     v720 = _write("720p", 30, (1280, 720), lambda f: f[40:760])
