@@ -146,6 +146,55 @@ def hash_draws(registry: MascotRegistry, draws: int, synthetic: int, seed: int) 
     return 0
 
 
+def sequences(registry: MascotRegistry, frames: int, seed: int) -> int:
+    """Each sample as `frames` frames of a fixed camera (sensor noise σ 4 and JPEG quality 60–95
+    drawn per frame): the share of labelled cards found per frame by `detect` alone, and by
+    `detect` plus `confirm` of what the previous frame found (as `MascotSampler` does)."""
+    from edge.mascots.live import with_confirmed
+
+    labels = json.loads((SAMPLES / "labels.json").read_text())
+    rng = np.random.default_rng(seed)
+    alone, kept, false, cards, confirm_ms = 0, 0, 0, 0, []
+    with MascotDetector(registry) as detector:
+        timed = _Timed(detector, confirm_ms)
+        for name in sorted(labels["images"]):
+            base = cv2.imread(str(SAMPLES / name)).astype(np.float32)
+            last: list = []
+            for _ in range(frames):
+                noisy = np.clip(base + rng.normal(0.0, 4.0, base.shape), 0, 255).astype(np.uint8)
+                quality = int(rng.integers(60, 96))
+                image = cv2.imdecode(cv2.imencode(".jpg", noisy, [cv2.IMWRITE_JPEG_QUALITY, quality])[1],
+                                     cv2.IMREAD_COLOR)
+                found = detector.detect(image)
+                with_memory = last = with_confirmed(timed, image, found, last)
+                for lab in labels["images"][name]:
+                    cards += 1
+                    alone += _hit(found, lab)
+                    kept += _hit(with_memory, lab)
+                false += sum(not any(_hit([d], lab) for lab in labels["images"][name]) for d in with_memory)
+    print(f"{frames} frames of each of the 20 samples, {cards} labelled cards in all: found per frame "
+          f"{alone / cards:.3f} by detect alone, {kept / cards:.3f} with confirmation; false {false}; "
+          f"confirm {np.mean(confirm_ms):.2f} ms a call (mean of {len(confirm_ms)})")
+    return 0
+
+
+class _Timed:
+    """The detector's `confirm`, with each call's wall time recorded."""
+
+    def __init__(self, detector: MascotDetector, ms: list[float]) -> None:
+        self.detector, self.ms = detector, ms
+
+    def confirm(self, image, last):
+        t0 = time.perf_counter()
+        again = self.detector.confirm(image, last)
+        self.ms.append((time.perf_counter() - t0) * 1000)
+        return again
+
+
+def _hit(detections, label: dict) -> bool:
+    return any(d.mascot_id == label["mascot"] and iou_xywh(d.bbox_xywh, label["bbox"]) >= 0.5 for d in detections)
+
+
 def machine() -> str:
     cpu = "unknown"
     try:
@@ -176,6 +225,9 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="list misses and false detections")
     parser.add_argument("--repeat", type=int, default=5,
                         help="runs per sample for the best-of-N timing (0: skip)")
+    parser.add_argument("--sequence", type=int, default=0,
+                        help="instead: each sample as K frames of a fixed camera (fresh noise and JPEG each); "
+                             "per-frame recall of detect alone and with the live agent's confirmation")
     parser.add_argument("--draws", type=int, default=0,
                         help="instead: recall with N detectors, each with its own random LSH hash functions")
     args = parser.parse_args()
@@ -183,6 +235,8 @@ def main() -> int:
     registry = MascotRegistry.from_directory(ROOT / "media" / "mascots")
     if args.draws:
         return hash_draws(registry, args.draws, args.synthetic, args.seed)
+    if args.sequence:
+        return sequences(registry, args.sequence, args.seed)
     settings = DetectorSettings(centre_peaks=not args.no_centre_peaks)
     if args.min_score is not None:
         settings = DetectorSettings(min_score=args.min_score, centre_peaks=not args.no_centre_peaks)

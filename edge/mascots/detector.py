@@ -80,6 +80,7 @@ class MascotDetection:
         bbox_xywh: box of the corners, frame px (x, y, width, height).
         score: 0–1 appearance agreement with the reference.
         homography: 3×3 float64, reference px → frame px.
+        reference: index of the mascot's reference image the homography maps from.
     """
 
     mascot_id: str
@@ -87,6 +88,7 @@ class MascotDetection:
     bbox_xywh: tuple[float, float, float, float]
     score: float
     homography: np.ndarray = field(repr=False, compare=False)
+    reference: int = field(default=0, repr=False, compare=False)
 
     @property
     def xyxy(self) -> tuple[float, float, float, float]:
@@ -165,7 +167,7 @@ class MascotDetector:
 
     def detect(self, image: np.ndarray) -> list[MascotDetection]:
         """All registered mascots in `image` (BGR or grey uint8), best score first."""
-        gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        gray = _grey(image)
         s = self.settings
         fast = self._fast_threshold(gray)
         if self._pool is not None and gray.shape[0] >= 400:
@@ -175,9 +177,7 @@ class MascotDetector:
             frame = extract_features(gray, s.n_features, fast,
                                      first_level=s.upscaled_levels, levels=s.levels)
         per_slot = self._index.match(frame, self._pool)
-        pyramid = [gray]
-        for _ in range(4):
-            pyramid.append(cv2.pyrDown(pyramid[-1]))
+        pyramid = _pyramid(gray)
         # the references are independent until the final suppression, so each reference's
         # clusters are fitted on its own thread (OpenCV and numpy sorts release the GIL)
         stages = self._map(lambda slot: self._first_stage(per_slot, slot, pyramid), per_slot)
@@ -193,6 +193,34 @@ class MascotDetector:
         for more in self._map(lambda p: self._second_stage(gray, p, pyramid, first), places):
             found += more
         return _suppress(found)
+
+    def confirm(self, image: np.ndarray, last: MascotDetection) -> MascotDetection | None:
+        """The mascot of `last`, a detection in an earlier frame of the same fixed camera, if it
+        is still there: its pose is verified in `image` as a new detection's is, and aligned
+        (ECC) when it does not agree at once (a standee nudged). None when the mascot has gone or
+        is hidden, or is no longer registered.
+
+        A standee stands still, so the live agent looks for a mascot it saw where it saw it
+        (3–10 ms on a 1280×720 frame) when `detect` misses it, as it can on a small, turned or partly hidden card
+        that gives few feature matches in one frame and enough in the next.
+        """
+        try:
+            ref = self.registry[last.mascot_id].references[last.reference]
+        except (KeyError, IndexError):
+            return None
+        gray = _grey(image)
+        pyramid = _pyramid(gray)
+        frame_wh = (gray.shape[1], gray.shape[0])
+        best = _better(None, last.homography, ref, pyramid, frame_wh)
+        # The pose is another frame's, verified there, so a good start for ECC even when a few
+        # pixels off already fail the appearance check (a 131 px card moved 7 px scores 0; ECC
+        # brings it back from up to ~11 px).
+        refined = refine_alignment(pyramid, last.homography, ref.wh, ref.alignment_template)
+        if refined is not None:
+            best = _better(best, refined, ref, pyramid, frame_wh)
+        if best is None or best[0] < self.settings.min_score:
+            return None
+        return _detection(last.mascot_id, last.reference, best)
 
     def _fast_threshold(self, gray: np.ndarray) -> int:
         """`settings.fast_threshold`, lowered in proportion for an image of less contrast than a
@@ -257,8 +285,7 @@ class MascotDetector:
             if any(d.mascot_id == mascot.mascot_id and _inside(d.bbox_xywh, cx, cy)
                    for d in found):
                 continue
-            det = self._fit(matches, members, mascot.references[ri], mascot.mascot_id, pyramid,
-                            frame_wh)
+            det = self._fit(matches, members, mascot, ri, pyramid, frame_wh)
             if det is not None:
                 found.append(det)
             else:
@@ -321,9 +348,10 @@ class MascotDetector:
                          feats.angle, feats.descriptors)
         return self._index.match(feats)
 
-    def _fit(self, matches: Matches, members: np.ndarray, ref, mascot_id: str,
+    def _fit(self, matches: Matches, members: np.ndarray, mascot, ri: int,
              pyramid: list[np.ndarray], frame_wh: tuple[int, int]) -> MascotDetection | None:
         s = self.settings
+        ref = mascot.references[ri]
         sub = matches.subset(members)
         predicted_h = float(_median(sub.scale)) * ref.wh[1]  # approximate for tilted views
         threshold = float(np.clip(0.02 * predicted_h, 2.5, 8.0))
@@ -362,16 +390,27 @@ class MascotDetector:
                 best = _better(best, refined, ref, pyramid, frame_wh)
         if best is None or best[0] < s.min_score:
             return None
-        score, h, corners = best
-        x0, y0 = corners.min(axis=0)
-        x1, y1 = corners.max(axis=0)
-        return MascotDetection(
-            mascot_id,
-            corners.astype(np.float32),
-            (float(x0), float(y0), float(x1 - x0), float(y1 - y0)),
-            round(score, 4),
-            h,
-        )
+        return _detection(mascot.mascot_id, ri, best)
+
+
+def _detection(mascot_id: str, reference: int, best) -> MascotDetection:
+    score, h, corners = best
+    x0, y0 = corners.min(axis=0)
+    x1, y1 = corners.max(axis=0)
+    box = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+    return MascotDetection(mascot_id, corners.astype(np.float32), box, round(score, 4), h, reference)
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def _pyramid(gray: np.ndarray) -> list[np.ndarray]:
+    """The grey frame and 4 halvings (the appearance check and ECC sample the fitting one)."""
+    pyramid = [gray]
+    for _ in range(4):
+        pyramid.append(cv2.pyrDown(pyramid[-1]))
+    return pyramid
 
 
 def _better(best, hc: np.ndarray, ref, pyramid: list[np.ndarray], frame_wh: tuple[int, int]):

@@ -1,6 +1,7 @@
 """Mascots in the live agent: detection on sampled frames → engagement figures per window.
 
     frame ─(every sample_every_s)─▶ MascotDetector ─▶ sightings ─┐
+          (+ last sample's mascots confirmed where they stood) ─┤
     tracks (anchors by per-run id, in memory) ───────────────────┴▶ EngagementMonitor
                                                   close_window ─▶ MascotFigures per mascot ("mascots")
                                                   update       ─▶ MascotAlert (not seen for M minutes)
@@ -18,10 +19,11 @@ from pathlib import Path
 
 from edge.errors import ConfigError
 from edge.frames.frame import Frame
+from edge.mascots.detector import iou_xywh
 from edge.mascots.engagement import EngagementMonitor, EngagementSettings, MascotAlert
 from edge.tracks.tracks import Tracks
 
-__all__ = ["MascotsConfig", "mascots_config", "MascotFigures", "MascotSampler"]
+__all__ = ["MascotsConfig", "mascots_config", "MascotFigures", "MascotSampler", "with_confirmed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +69,34 @@ class MascotFigures:
                 "median_dwell_s": None if self.median_dwell_s is None else round(self.median_dwell_s, 2)}
 
 
+def with_confirmed(detector, image, sightings: list, last: list) -> list:
+    """`sightings` plus each of `last` (the previous sample's) that they lack and that
+    `detector.confirm` still finds where it stood (a detector without `confirm`: `sightings`)."""
+    confirm = getattr(detector, "confirm", None)
+    out = list(sightings)
+    if confirm is None:
+        return out
+    for before in last:
+        if any(d.mascot_id == before.mascot_id and iou_xywh(d.bbox_xywh, before.bbox_xywh) > 0.3 for d in sightings):
+            continue
+        again = confirm(image, before)
+        if again is not None:
+            out.append(again)
+    return out
+
+
 class MascotSampler:
     """A WindowPart ("mascots"): update(frame, ts, tracks) per frame; detection only every
     sample_every_s seconds of `ts`.
 
+    A mascot the last sample saw and this one's `detect` misses is looked for where it stood
+    (`MascotDetector.confirm`): a standee does not move, and a small or partly hidden card that
+    gives too few feature matches in one frame is then still counted as visible while it looks
+    like itself there.
+
     Args:
-        detector: anything with detect(image) -> [objects with mascot_id and xyxy].
+        detector: anything with detect(image) -> [objects with mascot_id, xyxy and bbox_xywh],
+            and optionally confirm(image, last) -> the same object or None.
         mascot_ids: the registered mascots (each is reported every window, seen or not).
         min_count: the small-cell rule's k for the median dwell.
 
@@ -94,12 +118,14 @@ class MascotSampler:
         self.min_count = min_count
         self.monitor = EngagementMonitor(mascot_ids, config.engagement)
         self._next_sample_ts = -math.inf
+        self._last: list = []  # the last sample's sightings
 
     def update(self, frame: Frame, ts: float, tracks: Tracks) -> list[MascotAlert]:
         if ts < self._next_sample_ts:
             return []
         self._next_sample_ts = ts + self.config.sample_every_s
-        sightings = self.detector.detect(frame.image)
+        sightings = self._last = with_confirmed(self.detector, frame.image, self.detector.detect(frame.image),
+                                                self._last)
         anchors = {int(t): (float(x), float(y)) for t, (x, y) in zip(tracks.track_id, tracks.anchors(), strict=True)}
         return self.monitor.update(ts, sightings, anchors)
 

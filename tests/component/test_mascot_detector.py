@@ -180,3 +180,43 @@ def test_detect_images_bad_directory(tmp_path):
 
     with pytest.raises(ConfigError, match="images directory"):
         detect_images(MASCOTS, tmp_path / "missing")
+
+
+def _shifted(image: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    return cv2.warpAffine(image, np.float32([[1, 0, dx], [0, 1, dy]]), image.shape[1::-1],
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def test_confirm_follows_a_mascot_that_stayed_or_was_nudged_and_drops_one_taken_away(detector):
+    """A fixed camera's next sample: the same card under new noise and JPEG is confirmed; a card
+    nudged 9 px is confirmed at its new place (aligned, not the old box); a card painted over is not."""
+    image = cv2.imread(str(SAMPLES / "013.jpg"))
+    label = LABELS["images"]["013.jpg"][0]
+    last = next(d for d in detector.detect(image) if d.mascot_id == label["mascot"])
+    rng = np.random.default_rng(3)
+    noisy = np.clip(image + rng.normal(0.0, 5.0, image.shape), 0, 255).astype(np.uint8)
+    noisy = cv2.imdecode(cv2.imencode(".jpg", noisy, [cv2.IMWRITE_JPEG_QUALITY, 60])[1], cv2.IMREAD_COLOR)
+    again = detector.confirm(noisy, last)
+    assert again is not None and again.mascot_id == label["mascot"]
+    assert iou_xywh(again.bbox_xywh, label["bbox"]) >= 0.8
+
+    moved = detector.confirm(_shifted(image, 9.0, -6.0), last)
+    assert moved is not None
+    x, y, w, h = label["bbox"]
+    now = (x + 9.0, y - 6.0, w, h)
+    assert iou_xywh(moved.bbox_xywh, now) > iou_xywh(last.bbox_xywh, now) + 0.05
+    assert iou_xywh(moved.bbox_xywh, now) >= 0.85
+
+    gone = image.copy()
+    corners = np.asarray(label["corners"], np.float32)
+    centre = corners.mean(axis=0)
+    cv2.fillConvexPoly(gone, np.round(centre + 1.1 * (corners - centre)).astype(np.int32),
+                       [int(v) for v in np.median(image.reshape(-1, 3), axis=0)])
+    assert detector.confirm(gone, last) is None
+
+
+def test_confirm_of_an_unregistered_mascot_is_none(detector):
+    image = cv2.imread(str(SAMPLES / "013.jpg"))
+    last = detector.detect(image)[0]
+    stranger = type(last)("mascot-unknown", last.corners, last.bbox_xywh, last.score, last.homography)
+    assert detector.confirm(image, stranger) is None
