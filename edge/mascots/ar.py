@@ -7,7 +7,10 @@ Per frame:
 2. Corners are smoothed with an exponential filter (`smoothing`) so the overlay does not jitter
    with detection noise; a detection far from the tracked pose (a jump) resets the filter.
 3. A mascot is dropped after `lost_after_frames` frames without a detection; while optical flow
-   finds nothing to follow, its pose stays where it was.
+   finds nothing to follow, its pose stays where it was. On a detection frame, a tracked mascot
+   the detector misses is confirmed at its tracked pose (`MascotDetector.confirm`: aligned and
+   checked as a detection is), so a card that is hard to detect keeps its overlay while it
+   still looks like itself.
 4. The overlay (`overlay.draw_overlay`) is warped onto each tracked mascot.
 5. Faces are found on the raw frame and blurred on the composed frame, then the frame is written.
    No frame is written without the face blurrer having run on it.
@@ -24,6 +27,7 @@ import numpy as np
 
 from edge.errors import RetailEdgeError, SourceError
 from edge.mascots.detector import MascotDetection, MascotDetector
+from edge.mascots.live import with_confirmed
 from edge.mascots.overlay import OverlayStyle, draw_overlay
 from edge.mascots.registry import MascotRegistry
 from edge.privacy.blur import FaceBlurrer, blur_regions
@@ -118,6 +122,23 @@ def _flow(prev: np.ndarray, cur: np.ndarray, corners: np.ndarray) -> np.ndarray 
     return cv2.perspectiveTransform(corners.reshape(-1, 1, 2), h).reshape(4, 2).astype(np.float32)
 
 
+def _as_detections(poses: dict[str, np.ndarray], ref_wh: dict[str, tuple[int, int]]) -> list[MascotDetection]:
+    """Tracked poses as detections of each mascot's first reference (what `confirm` checks)."""
+    out = []
+    for mascot_id, corners in poses.items():
+        (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+        out.append(MascotDetection(mascot_id, corners, (float(x0), float(y0), float(x1 - x0), float(y1 - y0)),
+                                   0.0, _homography(ref_wh[mascot_id], corners)))
+    return out
+
+
+def _homography(wh: tuple[int, int], corners: np.ndarray) -> np.ndarray:
+    """Reference px (a `wh` image) → frame px of the card with these TL, TR, BR, BL corners."""
+    w, h = wh
+    return cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]),
+                                       corners.astype(np.float32)).astype(np.float64)
+
+
 def render_ar(
     source: str | Path,
     mascots_dir: str | Path,
@@ -166,6 +187,7 @@ def render_ar(
         blurrer = blurrer or FaceBlurrer()
         fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
         tracker = CornerTracker(smoothing=smoothing)
+        poses: dict[str, np.ndarray] = {}
         seen: set[str] = set()
         frames = with_overlay = faces = 0
         while max_frames is None or frames < max_frames:
@@ -178,17 +200,16 @@ def render_ar(
                 if not writer.isOpened():
                     raise RetailEdgeError(f"cannot write {out_path}; check the folder exists")
             gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-            detections = detector.detect(frame) if frames % detect_every == 0 else None
+            detections = None
+            if frames % detect_every == 0:
+                detections = with_confirmed(detector, frame, detector.detect(frame), _as_detections(poses, ref_wh))
             seen.update(d.mascot_id for d in detections or [])
             poses = tracker.update(gray, detections)
             regions = blurrer.regions(frame)  # faces of the raw frame, before anything is drawn
             composed = frame.copy()
             t_s = frames / fps
             for mascot_id, corners in poses.items():
-                w, h = ref_wh[mascot_id]
-                hom = cv2.getPerspectiveTransform(
-                    np.float32([[0, 0], [w, 0], [w, h], [0, h]]), corners.astype(np.float32))
-                draw_overlay(composed, hom, (w, h), t_s, style)
+                draw_overlay(composed, _homography(ref_wh[mascot_id], corners), ref_wh[mascot_id], t_s, style)
             with_overlay += bool(poses)
             faces += len(regions)
             writer.write(blur_regions(composed, regions))

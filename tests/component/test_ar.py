@@ -134,3 +134,51 @@ def test_bad_source_and_settings(tmp_path):
         render_ar(tmp_path / "missing.mp4", MASCOTS, tmp_path / "o.mp4")
     with pytest.raises(ConfigError, match="detect_every"):
         render_ar(VIDEO, MASCOTS, tmp_path / "o.mp4", detect_every=0)
+
+
+class FirstFrameOnly:
+    """A real detector whose `detect` finds the card on the first frame only (as a hard card may
+    be missed for a while); `confirm` is the real one."""
+
+    def __init__(self) -> None:
+        from edge.mascots.detector import MascotDetector
+        from edge.mascots.registry import MascotRegistry
+
+        self.inner = MascotDetector(MascotRegistry.from_directory(MASCOTS))
+        self.registry = self.inner.registry
+        self.calls = 0
+
+    def detect(self, image):
+        self.calls += 1
+        return self.inner.detect(image) if self.calls == 1 else []
+
+    def confirm(self, image, last):
+        return self.inner.confirm(image, last)
+
+
+def test_a_tracked_card_the_detector_misses_keeps_its_overlay_while_confirmed(clip, tmp_path):
+    # detection on every 3rd frame finds the card only on the first; the tracker alone would drop
+    # it after 15 frames without a detection, the confirmation keeps it on all 24 frames
+    path, _ = clip
+    result = render_ar(path, MASCOTS, tmp_path / "out.mp4", detect_every=3, detector=FirstFrameOnly())
+    assert result.frames == N
+    assert result.frames_with_overlay == N
+
+
+def test_a_card_taken_away_loses_its_overlay(clip, tmp_path):
+    # the same card, painted over from frame 6 on: not confirmed, dropped after 15 frames
+    path, frames = clip
+    gone = tmp_path / "gone.mp4"
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(gone), cv2.VideoWriter_fourcc(*"mp4v"), 10, (w, h))
+    for i, frame in enumerate(frames):
+        if i >= 6:
+            frame = frame.copy()
+            cv2.fillConvexPoly(frame, np.round(card_corners(i)).astype(np.int32) + [[-3, -3], [3, -3], [3, 3], [-3, 3]],
+                               (90, 90, 90))
+        writer.write(frame)
+    writer.release()
+    result = render_ar(gone, MASCOTS, tmp_path / "out.mp4", detect_every=3, detector=FirstFrameOnly())
+    assert result.frames == N
+    # last confirmed on frame 3 (the card is there until frame 5), dropped 15 frames later
+    assert result.frames_with_overlay == 3 + 15 + 1
