@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from edge.mascots.detector import DetectorSettings, MascotDetector, iou_xywh  # noqa: E402
+from edge.mascots.detector import DetectorSettings, MascotDetector, iou_xywh, with_confirmed  # noqa: E402
 from edge.mascots.registry import MascotRegistry  # noqa: E402
 
 SAMPLES = ROOT / "tests" / "data" / "mascot_samples"
@@ -150,8 +150,6 @@ def sequences(registry: MascotRegistry, frames: int, seed: int) -> int:
     """Each sample as `frames` frames of a fixed camera (sensor noise σ 4 and JPEG quality 60–95
     drawn per frame): the share of labelled cards found per frame by `detect` alone, and by
     `detect` plus `confirm` of what the previous frame found (as `MascotSampler` does)."""
-    from edge.mascots.live import with_confirmed
-
     labels = json.loads((SAMPLES / "labels.json").read_text())
     rng = np.random.default_rng(seed)
     alone, kept, false, cards, confirm_ms = 0, 0, 0, 0, []

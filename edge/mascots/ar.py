@@ -26,8 +26,7 @@ import cv2
 import numpy as np
 
 from edge.errors import RetailEdgeError, SourceError
-from edge.mascots.detector import MascotDetection, MascotDetector
-from edge.mascots.live import with_confirmed
+from edge.mascots.detector import MascotDetection, MascotDetector, with_confirmed
 from edge.mascots.overlay import OverlayStyle, draw_overlay
 from edge.mascots.registry import MascotRegistry
 from edge.privacy.blur import FaceBlurrer, blur_regions

@@ -14,6 +14,10 @@ Steps of `MascotDetector.detect`:
 5. Geometric sanity of the mapped corners and the appearance check (`verify.py`); the score is
    the appearance score.
 6. Non-maximum suppression within and across mascots (a card is one mascot).
+
+`MascotDetector.confirm` checks a mascot seen in an earlier frame of a fixed camera at its old
+pose instead (ECC alignment, then step 5); `with_confirmed` adds the ones a frame's `detect`
+missed (the live agent's samples, the AR render's detection frames).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from edge.mascots.matching import Matches, ReferenceIndex, centre_peak, cluster_
 from edge.mascots.registry import MascotRegistry
 from edge.mascots.verify import appearance_score, plausible_quad, refine_alignment
 
-__all__ = ["MascotDetection", "DetectorSettings", "MascotDetector"]
+__all__ = ["MascotDetection", "DetectorSettings", "MascotDetector", "with_confirmed"]
 
 _FEW_INLIERS = 20  # below this, also try an affine start and ECC alignment
 # ECC starts only from a pose whose appearance score is at least this: of ~480 ECC runs on
@@ -391,6 +395,22 @@ class MascotDetector:
         if best is None or best[0] < s.min_score:
             return None
         return _detection(mascot.mascot_id, ri, best)
+
+
+def with_confirmed(detector, image, sightings: list, last: list) -> list:
+    """`sightings` plus each of `last` (the previous sample's) that they lack and that
+    `detector.confirm` still finds where it stood (a detector without `confirm`: `sightings`)."""
+    confirm = getattr(detector, "confirm", None)
+    out = list(sightings)
+    if confirm is None:
+        return out
+    for before in last:
+        if any(d.mascot_id == before.mascot_id and iou_xywh(d.bbox_xywh, before.bbox_xywh) > 0.3 for d in sightings):
+            continue
+        again = confirm(image, before)
+        if again is not None:
+            out.append(again)
+    return out
 
 
 def _detection(mascot_id: str, reference: int, best) -> MascotDetection:

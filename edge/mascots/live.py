@@ -19,11 +19,11 @@ from pathlib import Path
 
 from edge.errors import ConfigError
 from edge.frames.frame import Frame
-from edge.mascots.detector import iou_xywh
+from edge.mascots.detector import with_confirmed
 from edge.mascots.engagement import EngagementMonitor, EngagementSettings, MascotAlert
 from edge.tracks.tracks import Tracks
 
-__all__ = ["MascotsConfig", "mascots_config", "MascotFigures", "MascotSampler", "with_confirmed"]
+__all__ = ["MascotsConfig", "mascots_config", "MascotFigures", "MascotSampler"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,22 +67,6 @@ class MascotFigures:
         return {"mascot_id": self.mascot_id, "samples": self.samples,
                 "visible_fraction": round(self.visible_fraction, 4), "engagements": self.engagements,
                 "median_dwell_s": None if self.median_dwell_s is None else round(self.median_dwell_s, 2)}
-
-
-def with_confirmed(detector, image, sightings: list, last: list) -> list:
-    """`sightings` plus each of `last` (the previous sample's) that they lack and that
-    `detector.confirm` still finds where it stood (a detector without `confirm`: `sightings`)."""
-    confirm = getattr(detector, "confirm", None)
-    out = list(sightings)
-    if confirm is None:
-        return out
-    for before in last:
-        if any(d.mascot_id == before.mascot_id and iou_xywh(d.bbox_xywh, before.bbox_xywh) > 0.3 for d in sightings):
-            continue
-        again = confirm(image, before)
-        if again is not None:
-            out.append(again)
-    return out
 
 
 class MascotSampler:
