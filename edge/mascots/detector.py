@@ -72,6 +72,9 @@ _PEAK_REACH = 0.7
 # on normal synthetic scenes (~40 % are below 40) held-out recall rose 0.963 -> 0.969.
 _NORMAL_CONTRAST = 40.0
 _MIN_FAST_THRESHOLD = 3
+# An image narrower or lower than this cannot show enough of a card to verify (`verify.py` wants
+# a quad of at least 30 px with 55 % of it inside), and ORB's pyramid fails on a 1 px side.
+_MIN_IMAGE_PX = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +175,8 @@ class MascotDetector:
     def detect(self, image: np.ndarray) -> list[MascotDetection]:
         """All registered mascots in `image` (BGR or grey uint8), best score first."""
         gray = _grey(image)
+        if min(gray.shape[:2]) < _MIN_IMAGE_PX:
+            return []
         s = self.settings
         fast = self._fast_threshold(gray)
         if self._pool is not None and gray.shape[0] >= 400:
@@ -213,6 +218,8 @@ class MascotDetector:
         except (KeyError, IndexError):
             return None
         gray = _grey(image)
+        if min(gray.shape[:2]) < _MIN_IMAGE_PX:
+            return None
         pyramid = _pyramid(gray)
         frame_wh = (gray.shape[1], gray.shape[0])
         best = _better(None, last.homography, ref, pyramid, frame_wh)

@@ -87,4 +87,9 @@ def _run(detector: MascotDetector, images_dir: Path) -> Iterator[ImageResult]:
         if image is None:
             yield ImageResult(path.name, error=f"cannot decode {path.name} as an image")
             continue
-        yield ImageResult(path.name, tuple(detector.detect(image)))
+        try:
+            detections = tuple(detector.detect(image))
+        except cv2.error as e:  # an image OpenCV cannot search: reported, and the run goes on
+            yield ImageResult(path.name, error=f"cannot search {path.name}: OpenCV {e.err}")
+            continue
+        yield ImageResult(path.name, detections)

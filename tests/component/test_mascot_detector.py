@@ -175,6 +175,27 @@ def test_detect_images_json_in_file_name_order_and_errors_do_not_stop(tmp_path, 
     json.dumps(results)  # plain JSON types only
 
 
+def test_odd_images_are_searched_or_reported_and_the_run_goes_on(tmp_path, detector):
+    """A 1 px or 10×8 image (ORB's pyramid cannot be built), 16-bit, RGBA and grey PNGs."""
+    images = tmp_path / "images"
+    images.mkdir()
+    sample = cv2.imread(str(SAMPLES / "013.jpg"))
+    cv2.imwrite(str(images / "a-one-pixel.png"), np.zeros((1, 1, 3), np.uint8))
+    cv2.imwrite(str(images / "b-tiny.png"), cv2.resize(sample, (10, 8)))
+    cv2.imwrite(str(images / "c-16bit.png"), sample.astype(np.uint16) * 257)
+    cv2.imwrite(str(images / "d-rgba.png"), cv2.cvtColor(sample, cv2.COLOR_BGR2BGRA))
+    cv2.imwrite(str(images / "e-grey.png"), cv2.cvtColor(sample, cv2.COLOR_BGR2GRAY))
+    results = [r.to_json() for r in detect_images(MASCOTS, images, detector=detector)]
+    assert [r["image"] for r in results] == ["a-one-pixel.png", "b-tiny.png", "c-16bit.png", "d-rgba.png",
+                                             "e-grey.png"]
+    assert results[0] == {"image": "a-one-pixel.png", "detections": []}
+    assert results[1] == {"image": "b-tiny.png", "detections": []}
+    label = LABELS["images"]["013.jpg"][0]
+    for r in results[2:]:
+        assert [d["mascot"] for d in r["detections"]] == [label["mascot"]], r["image"]
+        assert iou_xywh(r["detections"][0]["bbox"], label["bbox"]) >= 0.8
+
+
 def test_detect_images_bad_directory(tmp_path):
     from edge.errors import ConfigError
 
