@@ -127,7 +127,7 @@ def settings_from_config(config: EdgeConfig, broker_url: str | None = None, wind
         broker=_broker(broker_url or b.url, "--broker" if broker_url else "broker.url", b.username, b.password,
                        b.ca_file),
         cameras=config.cameras,
-        window_s=_check_window(window_s or config.window_s),
+        window_s=_check_window(config.window_s if window_s is None else window_s),
         agent_id=agent_id or config.agent_id or default_agent_id(),
         start=start,
         outbox_path=outbox_path or config.outbox,
@@ -145,7 +145,8 @@ def settings_from_args(source: str, store_id: str, camera_id: str, line: str, br
     parse_source(source)
     camera = CameraConfig(lines=(parse_line_arg(line),), camera_id=camera_id, source=source)
     return AgentSettings(store_id=store_id, broker=_broker(broker_url, "--broker"), cameras=(camera,),
-                         window_s=_check_window(window_s or 60), agent_id=agent_id or default_agent_id(),
+                         window_s=_check_window(60 if window_s is None else window_s),
+                         agent_id=agent_id or default_agent_id(),
                          start=start, outbox_path=outbox_path, max_frames=max_frames,
                          mascots=mascots_config({"dir": str(mascots_dir)}) if mascots_dir else None)
 

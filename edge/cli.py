@@ -90,6 +90,16 @@ def run_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}")
+    return value
+
+
 def _id_arg(field_name: str):
     def parse(text: str) -> str:
         from edge.protocol.topics import is_valid_id
@@ -226,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", required=True, help="video file, rtsp:// or http:// URL, or camera index")
     _add_geometry_args(p)
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.add_argument("--max-frames", type=_positive_int, default=None, help="stop after this many frames")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=run_count)
 
@@ -237,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="annotated MP4 to write")
     p.add_argument("--out-dir", type=Path, help="folder for PNG snapshots")
     p.add_argument("--snapshot-every", type=int, help="write a PNG every N frames (with --out-dir)")
-    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.add_argument("--max-frames", type=_positive_int, default=None, help="stop after this many frames")
     p.set_defaults(run=run_preview)
 
     p = sub.add_parser("run", help="count and publish window aggregates over MQTT",
@@ -254,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agent-id", type=_id_arg("agent-id"), help="this agent's id (default: host name)")
     p.add_argument("--mascots", type=Path, help="folder of registered mascot images (quick form; else the config's)")
     p.add_argument("--outbox", type=Path, help="outbox file (default ~/.local/state/retail-edge/outbox-…db)")
-    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.add_argument("--max-frames", type=_positive_int, default=None, help="stop after this many frames")
     p.set_defaults(run=run_agent_command)
 
     p = sub.add_parser("mascots", help="registered campaign mascots")
@@ -272,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mascots", required=True, type=Path, help="folder of reference images")
     p.add_argument("--out", required=True, type=Path, help="MP4 file to write")
     p.add_argument("--detect-every", type=int, default=3, help="detect on every n-th frame, track between")
-    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
+    p.add_argument("--max-frames", type=_positive_int, default=None, help="stop after this many frames")
     p.set_defaults(run=run_ar)
 
     p = sub.add_parser("check", help="validate the config, open each camera, verify models and the broker login",

@@ -22,6 +22,7 @@ from edge.config import CameraConfig
 from edge.detections.factory import make_detector
 from edge.errors import ConfigError
 from edge.frames.sources import open_source
+from edge.frames.video_out import open_video_writer, write_image
 from edge.pipeline import CameraPipeline
 from edge.tracks.tracks import Tracks
 
@@ -140,15 +141,12 @@ def preview(
                 drawn = draw_overlay(safe, pipeline.config, result.tracks, totals, occupancy)
                 if out is not None:
                     if writer is None:
-                        out.parent.mkdir(parents=True, exist_ok=True)
-                        h, w = drawn.shape[:2]
-                        writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), video.fps, (w, h))
+                        writer = open_video_writer(out, video.fps, drawn.shape[1::-1])
                         written.append(out)
                     writer.write(drawn)
                 if out_dir is not None and snapshot_every and frame.index % snapshot_every == 0:
-                    out_dir.mkdir(parents=True, exist_ok=True)
                     path = out_dir / f"preview-{frame.index:06d}.png"
-                    cv2.imwrite(str(path), drawn)
+                    write_image(path, drawn)
                     written.append(path)
                 frames += 1
                 if on_progress is not None:

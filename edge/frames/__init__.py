@@ -1,4 +1,5 @@
-"""① Frames: images with their index and time, read from files, streams and cameras."""
+"""① Frames: images with their index and time, read from files, streams and cameras (and the
+blurred previews written out: `video_out`)."""
 
 from edge.frames.frame import Frame
 

@@ -25,7 +25,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.errors import RetailEdgeError, SourceError
+from edge.errors import SourceError
+from edge.frames.video_out import open_video_writer
 from edge.mascots.detector import MascotDetection, MascotDetector, with_confirmed
 from edge.mascots.overlay import OverlayStyle, draw_overlay
 from edge.mascots.registry import MascotRegistry
@@ -194,10 +195,7 @@ def render_ar(
             if not ok:
                 break
             if writer is None:
-                writer = cv2.VideoWriter(str(out_path), cv2.VideoWriter_fourcc(*"mp4v"), fps,
-                                         (frame.shape[1], frame.shape[0]))
-                if not writer.isOpened():
-                    raise RetailEdgeError(f"cannot write {out_path}; check the folder exists")
+                writer = open_video_writer(out_path, fps, (frame.shape[1], frame.shape[0]))
             gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
             detections = None
             if frames % detect_every == 0:

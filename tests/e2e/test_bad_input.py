@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,8 @@ from helpers import SAMPLE_VIDEO, cli, free_port
 
 pytestmark = pytest.mark.e2e
 VIDEO = str(SAMPLE_VIDEO)
+FOLDER = str(Path(__file__).resolve().parent)  # an existing folder given where a file is expected
+MASCOTS = Path(__file__).resolve().parents[2] / "media" / "mascots"
 
 
 @pytest.mark.parametrize(
@@ -34,6 +37,14 @@ VIDEO = str(SAMPLE_VIDEO)
           "--window", "7"], "--window: expected seconds that divide a day"),
         (["run", "--source", VIDEO, "--store", "s", "--camera", "c", "--broker", "mqtt://h:1", "--line", "0,1,2,3",
           "--start", "noon"], "--start: expected an ISO 8601 time"),
+        (["run", "--source", VIDEO, "--store", "s", "--camera", "c", "--broker", "mqtt://h:1", "--line", "0,1,2,3",
+          "--window", "0"], "--window: expected seconds that divide a day (10, 60, 300, 3600…), got 0"),
+        (["count", "--source", VIDEO, "--line", "0,1,2,3", "--max-frames", "-3"],
+         "argument --max-frames: expected a whole number ≥ 1, got '-3'"),
+        (["preview", "--source", VIDEO, "--line", "0,1,2,3", "--out", FOLDER, "--max-frames", "2"],
+         f"--out: {FOLDER} is a folder; give a file name"),
+        (["ar", "--source", VIDEO, "--mascots", str(MASCOTS), "--out", FOLDER, "--max-frames", "2"],
+         f"--out: {FOLDER} is a folder; give a file name"),
     ],
 )
 def test_edge_bad_input(args, message):
