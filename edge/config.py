@@ -161,13 +161,17 @@ class EdgeConfig:
 # ── loading ────────────────────────────────────────────────────────────────────────────────
 
 
-def _read_yaml(path: Path) -> object:
+def read_yaml(path: Path | str, what: str = "config file") -> object:
+    """The YAML document in `path`. Raises ConfigError with one clear line: the file cannot be
+    read, is not UTF-8 text, or is not valid YAML (with the line and column)."""
     import yaml
 
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
-        raise ConfigError(f"cannot read config file {path}: {e.strerror or e}") from None
+        raise ConfigError(f"cannot read {what} {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read {what} {path}: not UTF-8 text (a YAML file is expected)") from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -273,7 +277,7 @@ def load_config(path: str | Path) -> EdgeConfig:
         >>> load_config("deploy/store-s1.yaml").camera("front").lines  # doctest: +SKIP
     """
     path = Path(path)
-    data = _read_yaml(path)
+    data = read_yaml(path)
     errors: list[str] = []
     raw = validate(data, "", errors)
     config = _edge_config(raw, path, errors)  # also on errors: its cross-field checks add theirs
@@ -290,7 +294,7 @@ def load_camera_config(path: str | Path, camera_id: str | None = None) -> Camera
         ConfigError: as load_config; also a camera_id that a camera file cannot honour.
     """
     path = Path(path)
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if isinstance(data, dict) and "cameras" in data:
         config = load_config(path)
         if camera_id is not None:

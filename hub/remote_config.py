@@ -13,10 +13,9 @@ import ssl
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
-import yaml
 from paho.mqtt.enums import CallbackAPIVersion
 
-from edge.config import camera_config_from_data
+from edge.config import camera_config_from_data, read_yaml
 from edge.delivery.broker import BrokerAddress
 from edge.errors import ConfigError as EdgeConfigError
 from edge.protocol.topics import topic_for
@@ -28,10 +27,7 @@ __all__ = ["config_message", "push_config"]
 def config_message(store_id: str, camera_id: str, path: Path) -> tuple[str, bytes]:
     """(topic, payload) for a camera file; raises ConfigError naming the file's errors."""
     try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(f"--file: cannot read {path}: {e}") from None
-    try:
+        data = read_yaml(path, "--file")
         camera_config_from_data(data, camera_id, where=str(path))
         topic = topic_for("config", store_id, camera_id)
     except (EdgeConfigError, ValueError) as e:

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import yaml
 
+from edge.config import read_yaml
 from edge.errors import ConfigError
 from edge.mascots.features import (
     FEATURES_VERSION,
@@ -168,10 +168,7 @@ def _mascot_sources(directory: Path) -> dict[str, list[Path]]:
 def _load_metadata(path: Path, ids: set[str]) -> dict[str, dict]:
     if not path.is_file():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(f"{path}: cannot read metadata ({e}); fix the YAML") from e
+    data = read_yaml(path, "mascot metadata file") or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of mascot id to metadata")
     for mascot_id, meta in data.items():

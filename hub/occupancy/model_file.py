@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from edge.config import read_yaml
+from edge.errors import ConfigError as EdgeConfigError
 from hub.errors import ConfigError
 from hub.occupancy.model import StoreModel, parse_store_model, parse_store_models
 
@@ -17,15 +19,9 @@ def read_store_models(path: Path | str) -> dict[str, StoreModel]:
     """Every store of a store-model YAML file. Raises ConfigError naming the file and each bad field."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError(f"cannot read store-model file {path}: {e.strerror or e}") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(e, 'problem', None) or e}") from None
+        doc = read_yaml(path, "store-model file")
+    except EdgeConfigError as e:
+        raise ConfigError(str(e)) from None
     return parse_store_models(doc, str(path))
 
 

@@ -69,3 +69,16 @@ def test_hub_bad_input(args, message):
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert "Traceback" not in r.stderr
     assert message in r.stderr and r.stderr.startswith("retail-hub: "), r.stderr
+
+
+def test_a_config_file_that_is_not_text_gets_one_line(tmp_path):
+    binary = tmp_path / "camera.yaml"
+    binary.write_bytes(b"\xff\xfe\x00\x01 not text")
+    for tool, args in (("retail-edge", ["count", "--source", VIDEO, "--config", str(binary)]),
+                       ("retail-edge", ["check", "--config", str(binary)]),
+                       ("retail-hub", ["config", "push", "--broker", "mqtt://127.0.0.1:1", "--store", "s1",
+                                       "--camera", "c1", "--file", str(binary)])):
+        r = subprocess.run([cli(tool), *args], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and "not UTF-8 text" in lines[0] and str(binary) in lines[0], r.stderr
