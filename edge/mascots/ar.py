@@ -29,7 +29,7 @@ from edge.errors import SourceError
 from edge.frames.video_out import open_video_writer
 from edge.mascots.detector import MascotDetection, MascotDetector, with_confirmed
 from edge.mascots.overlay import OverlayStyle, draw_overlay
-from edge.mascots.registry import MascotRegistry
+from edge.mascots.registry import MascotRegistry, Reference
 from edge.privacy.blur import FaceBlurrer, blur_regions
 
 __all__ = ["ArResult", "CornerTracker", "render_ar"]
@@ -122,21 +122,15 @@ def _flow(prev: np.ndarray, cur: np.ndarray, corners: np.ndarray) -> np.ndarray 
     return cv2.perspectiveTransform(corners.reshape(-1, 1, 2), h).reshape(4, 2).astype(np.float32)
 
 
-def _as_detections(poses: dict[str, np.ndarray], ref_wh: dict[str, tuple[int, int]]) -> list[MascotDetection]:
+def _as_detections(poses: dict[str, np.ndarray], refs: dict[str, Reference]) -> list[MascotDetection]:
     """Tracked poses as detections of each mascot's first reference (what `confirm` checks)."""
-    out = []
-    for mascot_id, corners in poses.items():
-        (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
-        out.append(MascotDetection(mascot_id, corners, (float(x0), float(y0), float(x1 - x0), float(y1 - y0)),
-                                   0.0, _homography(ref_wh[mascot_id], corners)))
-    return out
+    return [MascotDetection.at_pose(mascot_id, _homography(refs[mascot_id], corners), corners)
+            for mascot_id, corners in poses.items()]
 
 
-def _homography(wh: tuple[int, int], corners: np.ndarray) -> np.ndarray:
-    """Reference px (a `wh` image) → frame px of the card with these TL, TR, BR, BL corners."""
-    w, h = wh
-    return cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]),
-                                       corners.astype(np.float32)).astype(np.float64)
+def _homography(ref: Reference, corners: np.ndarray) -> np.ndarray:
+    """Reference px → frame px of the card whose TL, TR, BR, BL corners are `corners`."""
+    return cv2.getPerspectiveTransform(ref.corners, corners.astype(np.float32)).astype(np.float64)
 
 
 def render_ar(
@@ -176,7 +170,7 @@ def render_ar(
     if detect_every < 1:
         raise ConfigError(f"detect_every: expected >= 1, got {detect_every}")
     detector = detector or MascotDetector(MascotRegistry.from_directory(mascots_dir))
-    ref_wh = {m.mascot_id: m.references[0].wh for m in detector.registry.mascots}
+    refs = {m.mascot_id: m.references[0] for m in detector.registry.mascots}
     cap = cv2.VideoCapture(str(source))
     if not cap.isOpened():
         raise SourceError(f"cannot open video source {source}; check the path or URL")
@@ -199,14 +193,15 @@ def render_ar(
             gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
             detections = None
             if frames % detect_every == 0:
-                detections = with_confirmed(detector, frame, detector.detect(frame), _as_detections(poses, ref_wh))
+                detections = with_confirmed(detector, frame, detector.detect(frame), _as_detections(poses, refs))
             seen.update(d.mascot_id for d in detections or [])
             poses = tracker.update(gray, detections)
             regions = blurrer.regions(frame)  # faces of the raw frame, before anything is drawn
             composed = frame.copy()
             t_s = frames / fps
             for mascot_id, corners in poses.items():
-                draw_overlay(composed, _homography(ref_wh[mascot_id], corners), ref_wh[mascot_id], t_s, style)
+                ref = refs[mascot_id]
+                draw_overlay(composed, _homography(ref, corners), ref.wh, t_s, style)
             with_overlay += bool(poses)
             faces += len(regions)
             writer.write(blur_regions(composed, regions))

@@ -97,6 +97,16 @@ class MascotDetection:
     homography: np.ndarray = field(repr=False, compare=False)
     reference: int = field(default=0, repr=False, compare=False)
 
+    @classmethod
+    def at_pose(cls, mascot_id: str, homography: np.ndarray, corners: np.ndarray, score: float = 0.0,
+                reference: int = 0) -> MascotDetection:
+        """The detection of a card whose reference corners land on `corners` through `homography`."""
+        corners = np.asarray(corners, np.float32)
+        x0, y0 = corners.min(axis=0)
+        x1, y1 = corners.max(axis=0)
+        box = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+        return cls(mascot_id, corners, box, round(score, 4), homography, reference)
+
     @property
     def xyxy(self) -> tuple[float, float, float, float]:
         x, y, w, h = self.bbox_xywh
@@ -231,7 +241,8 @@ class MascotDetector:
             best = _better(best, refined, ref, pyramid, frame_wh)
         if best is None or best[0] < self.settings.min_score:
             return None
-        return _detection(last.mascot_id, last.reference, best)
+        score, h, corners = best
+        return MascotDetection.at_pose(last.mascot_id, h, corners, score, last.reference)
 
     def _fast_threshold(self, gray: np.ndarray) -> int:
         """`settings.fast_threshold`, lowered in proportion for an image of less contrast than a
@@ -401,7 +412,8 @@ class MascotDetector:
                 best = _better(best, refined, ref, pyramid, frame_wh)
         if best is None or best[0] < s.min_score:
             return None
-        return _detection(mascot.mascot_id, ri, best)
+        score, h, corners = best
+        return MascotDetection.at_pose(mascot.mascot_id, h, corners, score, ri)
 
 
 def with_confirmed(detector, image, sightings: list, last: list) -> list:
@@ -418,14 +430,6 @@ def with_confirmed(detector, image, sightings: list, last: list) -> list:
         if again is not None:
             out.append(again)
     return out
-
-
-def _detection(mascot_id: str, reference: int, best) -> MascotDetection:
-    score, h, corners = best
-    x0, y0 = corners.min(axis=0)
-    x1, y1 = corners.max(axis=0)
-    box = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
-    return MascotDetection(mascot_id, corners.astype(np.float32), box, round(score, 4), h, reference)
 
 
 def _grey(image: np.ndarray) -> np.ndarray:
