@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from edge.mascots.detector import DetectorSettings, MascotDetector, iou_xywh, with_confirmed  # noqa: E402
+from edge.mascots.detection import iou_xywh  # noqa: E402
+from edge.mascots.detector import DetectorSettings, MascotDetector, with_confirmed  # noqa: E402
 from edge.mascots.registry import MascotRegistry  # noqa: E402
 
 SAMPLES = ROOT / "tests" / "data" / "mascot_samples"

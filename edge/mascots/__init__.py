@@ -3,7 +3,8 @@
 Importing this package is cheap; the submodules import OpenCV when used:
 
     from edge.mascots.registry import MascotRegistry
-    from edge.mascots.detector import MascotDetector, MascotDetection
+    from edge.mascots.detector import MascotDetector
+    from edge.mascots.detection import MascotDetection
     from edge.mascots.images import detect_images, ImageResult
     from edge.mascots.engagement import EngagementMonitor
     from edge.mascots.ar import render_ar
@@ -25,7 +26,7 @@ __all__ = [
 _LOCATIONS = {
     "Mascot": "registry",
     "MascotRegistry": "registry",
-    "MascotDetection": "detector",
+    "MascotDetection": "detection",
     "MascotDetector": "detector",
     "ImageResult": "images",
     "detect_images": "images",

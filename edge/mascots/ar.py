@@ -27,7 +27,8 @@ import numpy as np
 
 from edge.errors import SourceError
 from edge.frames.video_out import open_video_writer
-from edge.mascots.detector import MascotDetection, MascotDetector, with_confirmed
+from edge.mascots.detection import MascotDetection
+from edge.mascots.detector import MascotDetector, with_confirmed
 from edge.mascots.overlay import OverlayStyle, draw_overlay
 from edge.mascots.registry import MascotRegistry, Reference
 from edge.privacy.blur import FaceBlurrer, blur_regions

@@ -23,11 +23,12 @@ missed (the live agent's samples, the AR render's detection frames).
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from edge.mascots.detection import MascotDetection, iou_xywh, suppress
 from edge.mascots.features import (
     VIEWS,
     Features,
@@ -39,7 +40,7 @@ from edge.mascots.matching import Matches, ReferenceIndex, centre_peak, cluster_
 from edge.mascots.registry import MascotRegistry
 from edge.mascots.verify import appearance_score, plausible_quad, refine_alignment
 
-__all__ = ["MascotDetection", "DetectorSettings", "MascotDetector", "with_confirmed"]
+__all__ = ["DetectorSettings", "MascotDetector", "with_confirmed"]
 
 _FEW_INLIERS = 20  # below this, also try an affine start and ECC alignment
 # ECC starts only from a pose whose appearance score is at least this: of ~480 ECC runs on
@@ -75,42 +76,6 @@ _MIN_FAST_THRESHOLD = 3
 # An image narrower or lower than this cannot show enough of a card to verify (`verify.py` wants
 # a quad of at least 30 px with 55 % of it inside), and ORB's pyramid fails on a 1 px side.
 _MIN_IMAGE_PX = 16
-
-
-@dataclass(frozen=True, slots=True)
-class MascotDetection:
-    """One mascot found in a frame.
-
-    Args:
-        mascot_id: id of the registered mascot.
-        corners: (4, 2) float32, the reference's TL, TR, BR, BL corners in frame px.
-        bbox_xywh: box of the corners, frame px (x, y, width, height).
-        score: 0–1 appearance agreement with the reference.
-        homography: 3×3 float64, reference px → frame px.
-        reference: index of the mascot's reference image the homography maps from.
-    """
-
-    mascot_id: str
-    corners: np.ndarray
-    bbox_xywh: tuple[float, float, float, float]
-    score: float
-    homography: np.ndarray = field(repr=False, compare=False)
-    reference: int = field(default=0, repr=False, compare=False)
-
-    @classmethod
-    def at_pose(cls, mascot_id: str, homography: np.ndarray, corners: np.ndarray, score: float = 0.0,
-                reference: int = 0) -> MascotDetection:
-        """The detection of a card whose reference corners land on `corners` through `homography`."""
-        corners = np.asarray(corners, np.float32)
-        x0, y0 = corners.min(axis=0)
-        x1, y1 = corners.max(axis=0)
-        box = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
-        return cls(mascot_id, corners, box, round(score, 4), homography, reference)
-
-    @property
-    def xyxy(self) -> tuple[float, float, float, float]:
-        x, y, w, h = self.bbox_xywh
-        return (x, y, x + w, y + h)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +176,7 @@ class MascotDetector:
         first = tuple(found)
         for more in self._map(lambda p: self._second_stage(gray, p, pyramid, first), places):
             found += more
-        return _suppress(found)
+        return suppress(found)
 
     def confirm(self, image: np.ndarray, last: MascotDetection) -> MascotDetection | None:
         """The mascot of `last`, a detection in an earlier frame of the same fixed camera, if it
@@ -466,22 +431,3 @@ def _median(values: np.ndarray) -> np.ndarray:
 def _inside(xywh: tuple[float, float, float, float], x: float, y: float) -> bool:
     bx, by, bw, bh = xywh
     return bx <= x <= bx + bw and by <= y <= by + bh
-
-
-def iou_xywh(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    """Intersection over union of two (x, y, w, h) boxes (also the benchmark's scoring rule)."""
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    iw = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
-    ih = max(0.0, min(ay + ah, by + bh) - max(ay, by))
-    inter = iw * ih
-    union = aw * ah + bw * bh - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _suppress(found: list[MascotDetection], iou: float = 0.3) -> list[MascotDetection]:
-    kept: list[MascotDetection] = []
-    for det in sorted(found, key=lambda d: d.score, reverse=True):
-        if all(iou_xywh(det.bbox_xywh, k.bbox_xywh) < iou for k in kept):
-            kept.append(det)
-    return kept

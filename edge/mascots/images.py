@@ -16,7 +16,8 @@ import cv2
 import numpy as np
 
 from edge.errors import ConfigError
-from edge.mascots.detector import MascotDetection, MascotDetector
+from edge.mascots.detection import MascotDetection
+from edge.mascots.detector import MascotDetector
 from edge.mascots.registry import IMAGE_SUFFIXES, MascotRegistry
 
 __all__ = ["ImageResult", "detect_images"]

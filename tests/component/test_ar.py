@@ -10,7 +10,7 @@ import pytest
 
 from edge.errors import ConfigError, SourceError
 from edge.mascots.ar import CornerTracker, render_ar
-from edge.mascots.detector import MascotDetection
+from edge.mascots.detection import MascotDetection
 from edge.privacy.blur import FaceBlurrer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.mascots.detector import MascotDetector, iou_xywh
+from edge.mascots.detection import iou_xywh
+from edge.mascots.detector import MascotDetector
 from edge.mascots.images import detect_images
 from edge.mascots.registry import MascotRegistry
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from edge.frames.frame import Frame
-from edge.mascots.detector import MascotDetection
+from edge.mascots.detection import MascotDetection
 from edge.mascots.live import MascotSampler, mascots_config
 from edge.tracks.tracks import Tracks
 
