@@ -60,12 +60,15 @@ CLIP = ROOT / "media" / "luxonis-topdown-passage-left.mp4"
 TMP = Path("/tmp/retail-edge-topdown")
 
 
-def _write(name: str, fps: float, size: tuple[int, int], transform, every: int = 1, start: int = 0) -> Path:
+def _write(name: str, fps: float, size: tuple[int, int], transform, every: int = 1, start: int = 0,
+           source: Path = CLIP) -> Path:
+    """`transform` of every `every`-th frame of `source` from frame `start` on, written once to
+    TMP/`name`.mp4."""
     path = TMP / f"{name}.mp4"
     if path.exists():
         return path
     TMP.mkdir(exist_ok=True)
-    src = cv2.VideoCapture(str(CLIP))
+    src = cv2.VideoCapture(str(source))
     out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
     i = 0
     while True:
@@ -192,7 +195,7 @@ def synthetic_late_starts(seeds=(1, 2, 3, 4), arrivals: int = 8) -> tuple[list[s
         for walker in clip.walkers:
             start = walker.start + int(0.4 * clip.fps)
             t0 = start / clip.fps
-            cut = _cut(full, TMP / f"late-door-{seed}-{start}.mp4", start, clip.fps, clip.size)
+            cut = _write(f"late-door-{seed}-{start}", clip.fps, clip.size, lambda f: f, start=start, source=full)
             got = crossing_times(cut, config)
             want = [sum(t > t0 + settle and d == k for t, d in uncut) for k in ("in", "out")]
             counted = [sum(t > settle and d == k for t, d in got) for k in ("in", "out")]
@@ -202,21 +205,6 @@ def synthetic_late_starts(seeds=(1, 2, 3, 4), arrivals: int = 8) -> tuple[list[s
             diff += off
             data.append({"seed": seed, "cut_s": round(t0, 2), "uncut": want, "cut": counted})
     return [f"| {cuts_n} | {same} | {diff} |"], data
-
-
-def _cut(video: Path, path: Path, start: int, fps: float, size: tuple[int, int]) -> Path:
-    """`video` from frame `start` on, written once to `path`."""
-    if not path.exists():
-        src = cv2.VideoCapture(str(video))
-        src.set(cv2.CAP_PROP_POS_FRAMES, start)
-        out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
-        while True:
-            ok, frame = src.read()
-            if not ok:
-                break
-            out.write(frame)
-        out.release()
-    return path
 
 
 def camera(line: str, person_size: float = 0.2) -> CameraConfig:
