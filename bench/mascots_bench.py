@@ -190,6 +190,31 @@ class _Timed:
         return again
 
 
+def frame_sizes(registry: MascotRegistry, sizes: list[tuple[int, int]], heights: tuple[float, float] | None,
+                n: int, seed: int) -> int:
+    """Recall and time on synthetic scenes of other frame sizes, searched at 1280×720 (the default
+    `max_pixels`) and at their own size. Cards are `heights` px tall, by default the issue's 60–500
+    px scaled with the frame (60–500 at 1280×720 is 180–1500 at 3840×2160)."""
+    from synth_mascots import generate
+
+    print("| frame | card heights px | searched at | found | false | wall ms/frame mean | CPU ms/frame mean |\n"
+          "|---|---|---|---|---|---|---|")
+    for wh in sizes:
+        k = wh[1] / 720
+        hs = heights or (60 * k, 500 * k)
+        scenes = generate(n, seed, wh, hs)
+        for max_pixels in (DetectorSettings.max_pixels, wh[0] * wh[1]):
+            with MascotDetector(registry, DetectorSettings(max_pixels=max_pixels)) as detector:
+                detector.detect(np.zeros((wh[1], wh[0], 3), np.uint8))  # warm-up
+                tally = Tally()
+                for scene in scenes:
+                    score_image(detector, scene.image, scene.labels, scene.distractors, scene.name, tally)
+            at = "1280×720 (default)" if max_pixels < wh[0] * wh[1] else "its own size"
+            print(f"| {wh[0]}×{wh[1]} | {hs[0]:.0f}–{hs[1]:.0f} | {at} | {tally.tp} of {tally.tp + tally.fn} | "
+                  f"{tally.fp} | {np.mean(tally.ms):.1f} | {np.mean(tally.cpu_ms):.1f} |", flush=True)
+    return 0
+
+
 def _hit(detections, label: dict) -> bool:
     return any(d.mascot_id == label["mascot"] and iou_xywh(d.bbox_xywh, label["bbox"]) >= 0.5 for d in detections)
 
@@ -212,6 +237,15 @@ def machine() -> str:
             "(the machine is shared; timings grow with its load)")
 
 
+def _sizes(text: str) -> list[tuple[int, int]]:
+    return [(int(w), int(h)) for w, h in (s.split("x") for s in text.split(","))]
+
+
+def _pair(text: str) -> tuple[float, float]:
+    lo, hi = (float(v) for v in text.split(","))
+    return (lo, hi)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synthetic", type=int, default=200, help="synthetic scenes (0: none)")
@@ -229,9 +263,16 @@ def main() -> int:
                              "per-frame recall of detect alone and with the live agent's confirmation")
     parser.add_argument("--draws", type=int, default=0,
                         help="instead: recall with N detectors, each with its own random LSH hash functions")
+    parser.add_argument("--frame-sizes", type=_sizes, default=None,
+                        help="instead: synthetic scenes of these sizes (WxH,WxH…) searched at 1280×720 "
+                             "and at their own size")
+    parser.add_argument("--heights", type=_pair, default=None,
+                        help="with --frame-sizes: card heights LO,HI in px (default 60–500 scaled with the frame)")
     args = parser.parse_args()
     cv2.setNumThreads(2)
     registry = MascotRegistry.from_directory(ROOT / "media" / "mascots")
+    if args.frame_sizes:
+        return frame_sizes(registry, args.frame_sizes, args.heights, args.synthetic, args.seed)
     if args.draws:
         return hash_draws(registry, args.draws, args.synthetic, args.seed)
     if args.sequence:

@@ -198,7 +198,8 @@ def recomposed_card(rng: np.random.Generator, registered: np.ndarray) -> np.ndar
     return img
 
 
-def random_pose(rng: np.random.Generator, height_px: float) -> np.ndarray:
+def random_pose(rng: np.random.Generator, height_px: float,
+                frame_wh: tuple[int, int] = FRAME_WH) -> np.ndarray:
     """Homography card px → frame px for a card of about `height_px` at a random 3-D pose."""
     w, h = CARD_WH
     tilt = np.deg2rad(rng.uniform(0, 60))
@@ -213,7 +214,7 @@ def random_pose(rng: np.random.Generator, height_px: float) -> np.ndarray:
     proj = f * cam[:, :2] / cam[:, 2:3]
     proj -= proj.min(axis=0)
     span = proj.max(axis=0)
-    fw, fh = FRAME_WH
+    fw, fh = frame_wh
     off = np.array([rng.uniform(0, max(1.0, fw - span[0])), rng.uniform(0, max(1.0, fh - span[1]))])
     src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
     return cv2.getPerspectiveTransform(src, (proj + off).astype(np.float32))
@@ -221,7 +222,7 @@ def random_pose(rng: np.random.Generator, height_px: float) -> np.ndarray:
 
 def _paste(scene: np.ndarray, card: np.ndarray, homography: np.ndarray) -> np.ndarray:
     """Composite a card; returns its mask in the frame (float32 0–1)."""
-    fw, fh = FRAME_WH
+    fh, fw = scene.shape[:2]
     warped = cv2.warpPerspective(card, homography, (fw, fh), flags=cv2.INTER_AREA)
     mask = cv2.warpPerspective(np.ones(card.shape[:2], np.float32), homography, (fw, fh),
                                flags=cv2.INTER_LINEAR)
@@ -258,7 +259,7 @@ def _occlude(rng: np.random.Generator, scene: np.ndarray, mask: np.ndarray,
     return frac
 
 
-def _backgrounds(rng: np.random.Generator, n: int) -> list[np.ndarray]:
+def _backgrounds(rng: np.random.Generator, n: int, frame_wh: tuple[int, int]) -> list[np.ndarray]:
     out: list[np.ndarray] = []
     cap = cv2.VideoCapture(str(VIDEO))
     total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) or 1
@@ -266,10 +267,10 @@ def _backgrounds(rng: np.random.Generator, n: int) -> list[np.ndarray]:
         cap.set(cv2.CAP_PROP_POS_FRAMES, int(idx))
         ok, frame = cap.read()
         if ok:
-            out.append(cv2.resize(frame, FRAME_WH))
+            out.append(cv2.resize(frame, frame_wh))
     cap.release()
     while len(out) < n:  # procedural clutter: gradients, shapes, lines, text
-        fw, fh = FRAME_WH
+        fw, fh = frame_wh
         img = np.zeros((fh, fw, 3), np.uint8)
         img[:] = rng.integers(0, 256, 3)
         for _ in range(int(rng.integers(20, 80))):
@@ -319,11 +320,13 @@ def _photometric(rng: np.random.Generator, img: np.ndarray, meta: dict) -> np.nd
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 
-def generate(n: int, seed: int = 7) -> list[Scene]:
-    """`n` scenes; about 15% with no card at all, 40% with at least one distractor."""
+def generate(n: int, seed: int = 7, frame_wh: tuple[int, int] = FRAME_WH,
+             heights: tuple[float, float] = (60.0, 500.0)) -> list[Scene]:
+    """`n` scenes of `frame_wh`; about 15% with no card at all, 40% with at least one distractor;
+    cards `heights` px tall (log-uniform; the issue's 60–500 px are for a 1280×720 frame)."""
     rng = np.random.default_rng(seed)
     refs = {p.stem: cv2.imread(str(p)) for p in sorted(MASCOTS.glob("*.png"))}
-    backgrounds = _backgrounds(rng, 24)
+    backgrounds = _backgrounds(rng, 24, frame_wh)
     scenes: list[Scene] = []
     for i in range(n):
         scene = backgrounds[int(rng.integers(len(backgrounds)))].copy()
@@ -337,9 +340,9 @@ def generate(n: int, seed: int = 7) -> list[Scene]:
         placed: list[np.ndarray] = []
         items = [("pos", None)] * n_pos + [("dis", None)] * n_dis
         for what, _ in items:
-            height = float(np.exp(rng.uniform(np.log(60), np.log(500))))
+            height = float(np.exp(rng.uniform(np.log(heights[0]), np.log(heights[1]))))
             for _attempt in range(20):
-                h = random_pose(rng, height)
+                h = random_pose(rng, height, frame_wh)
                 corners = cv2.perspectiveTransform(
                     np.float32([[0, 0], [600, 0], [600, 800], [0, 800]]).reshape(-1, 1, 2), h
                 ).reshape(4, 2)

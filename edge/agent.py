@@ -235,7 +235,7 @@ def _mascot_sampler(settings: AgentSettings, registry, camera_id: str):
     from edge.mascots.live import MascotSampler
 
     # one thread: the person detector has the cores; a mascot sample every second costs ~3% of one
-    detector = MascotDetector(registry, DetectorSettings(threads=1))
+    detector = MascotDetector(registry, DetectorSettings(threads=1, max_pixels=settings.mascots.max_pixels))
     return MascotSampler(detector, registry.ids, settings.mascots, settings.min_count)
 
 

@@ -172,7 +172,7 @@ def run_mascots_detect(args: argparse.Namespace) -> int:
     from edge.mascots.images import detect_images
 
     errors = 0
-    for result in detect_images(args.mascots, args.images):
+    for result in detect_images(args.mascots, args.images, max_pixels=args.max_pixels):
         errors += result.error is not None
         if args.json:
             print(json.dumps(result.to_json()), flush=True)
@@ -193,6 +193,7 @@ def run_ar(args: argparse.Namespace) -> int:
     bar = ProgressBar(sys.stderr.isatty())
     try:
         result = render_ar(args.source, args.mascots, args.out, detect_every=args.detect_every,
+                           max_pixels=args.max_pixels,
                            max_frames=args.max_frames, on_progress=lambda n: bar.update(n, None))
     finally:
         bar.close()
@@ -222,6 +223,22 @@ def _add_view_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--view", choices=VIEWS, default=None,
                    help="angled (a person model; default) or top-down (a ceiling camera looking straight down); "
                         "overrides the config's view and sets its anchor")
+
+
+def _pixels(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 100_000 <= value <= 100_000_000:
+        raise argparse.ArgumentTypeError(f"expected a whole number of pixels from 100000 to 100000000, got {text!r}")
+    return value
+
+
+def _add_max_pixels_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-pixels", type=_pixels, default=1280 * 720,
+                   help="search larger images downscaled to this many pixels (default 921600 = 1280×720, "
+                        "the size the detector is made for); raise it for small mascots in 4K images")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -274,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--mascots", required=True, type=Path, help="folder of reference images, one mascot per file")
     q.add_argument("--images", required=True, type=Path, help="folder of images to search")
     q.add_argument("--json", action="store_true", help="one JSON object per image, per line, in file-name order")
+    _add_max_pixels_arg(q)
     q.set_defaults(run=run_mascots_detect)
 
     p = sub.add_parser("ar", help="render the campaign AR overlay on each mascot (faces blurred)",
@@ -282,6 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mascots", required=True, type=Path, help="folder of reference images")
     p.add_argument("--out", required=True, type=Path, help="MP4 file to write")
     p.add_argument("--detect-every", type=int, default=3, help="detect on every n-th frame, track between")
+    _add_max_pixels_arg(p)
     p.add_argument("--max-frames", type=_positive_int, default=None, help="stop after this many frames")
     p.set_defaults(run=run_ar)
 

@@ -28,7 +28,7 @@ import numpy as np
 from edge.errors import SourceError
 from edge.frames.video_out import open_video_writer
 from edge.mascots.detection import MascotDetection
-from edge.mascots.detector import MascotDetector, with_confirmed
+from edge.mascots.detector import DetectorSettings, MascotDetector, with_confirmed
 from edge.mascots.overlay import OverlayStyle, draw_overlay
 from edge.mascots.registry import MascotRegistry, Reference
 from edge.privacy.blur import FaceBlurrer, blur_regions
@@ -146,6 +146,7 @@ def render_ar(
     blurrer: FaceBlurrer | None = None,
     detector: MascotDetector | None = None,
     on_progress: Callable[[int], None] | None = None,
+    max_pixels: int = 1280 * 720,
 ) -> ArResult:
     """Render `source` with the overlay on every registered mascot into `out_path` (mp4v).
 
@@ -159,6 +160,8 @@ def render_ar(
         style: overlay look; default `OverlayStyle()`.
         blurrer: an open `FaceBlurrer` to reuse; by default one is opened and closed here.
         detector: a detector to reuse; by default built from `mascots_dir`.
+        max_pixels: the built detector searches larger frames downscaled to this many pixels
+            (`DetectorSettings.max_pixels`).
         on_progress: called with the number of frames written so far.
 
     Raises:
@@ -170,7 +173,8 @@ def render_ar(
 
     if detect_every < 1:
         raise ConfigError(f"detect_every: expected >= 1, got {detect_every}")
-    detector = detector or MascotDetector(MascotRegistry.from_directory(mascots_dir))
+    detector = detector or MascotDetector(MascotRegistry.from_directory(mascots_dir),
+                                          DetectorSettings(max_pixels=max_pixels))
     refs = {m.mascot_id: m.references[0] for m in detector.registry.mascots}
     cap = cv2.VideoCapture(str(source))
     if not cap.isOpened():

@@ -73,6 +73,9 @@ _PEAK_REACH = 0.7
 # on normal synthetic scenes (~40 % are below 40) held-out recall rose 0.963 -> 0.969.
 _NORMAL_CONTRAST = 40.0
 _MIN_FAST_THRESHOLD = 3
+# The frame size the settings are tuned for (cards 60–500 px tall), and ORB's level step
+_TUNED_PIXELS = 1280 * 720
+_ORB_SCALE = 1.2
 # An image narrower or lower than this cannot show enough of a card to verify (`verify.py` wants
 # a quad of at least 30 px with 55 % of it inside), and ORB's pyramid fails on a 1 px side.
 _MIN_IMAGE_PX = 16
@@ -99,6 +102,9 @@ class DetectorSettings:
             the rescanned crops. 6 reach 0.4×, where a 1000 px card meets the 400 px reference;
             ORB's usual 8 only add levels for cards beyond the 60–500 px range, and their
             keypoints (~14% of the budget) go to finer levels instead. ~2 ms less a frame.
+        max_pixels: a larger frame (1920×1080, a 4K camera, a 12 MP photo) is searched
+            downscaled to this many pixels: the card sizes all the above are tuned for (60–500
+            px tall) are those of a 1280×720 frame, and the time grows with the pixels.
     """
 
     n_features: int = 3000
@@ -110,6 +116,7 @@ class DetectorSettings:
     upscaled_levels: int = 2
     centre_peaks: bool = True
     levels: int = 6
+    max_pixels: int = _TUNED_PIXELS
 
 
 class MascotDetector:
@@ -148,18 +155,32 @@ class MascotDetector:
         self.close()
 
     def detect(self, image: np.ndarray) -> list[MascotDetection]:
-        """All registered mascots in `image` (BGR or grey uint8), best score first."""
+        """All registered mascots in `image` (BGR or grey uint8), best score first.
+
+        A frame of more than `settings.max_pixels` is searched at that size (its aspect kept)
+        and the detections are mapped back to its own pixels (see `DetectorSettings.max_pixels`).
+        """
         gray = _grey(image)
         if min(gray.shape[:2]) < _MIN_IMAGE_PX:
             return []
+        scale = _working_scale(gray.shape, self.settings.max_pixels)
+        if scale == 1.0:
+            return self._detect(gray)
+        small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        if min(small.shape[:2]) < _MIN_IMAGE_PX:  # a sliver of an image, shrunk to nothing
+            return []
+        return [_scaled(d, small.shape, gray.shape) for d in self._detect(small)]
+
+    def _detect(self, gray: np.ndarray) -> list[MascotDetection]:
         s = self.settings
         fast = self._fast_threshold(gray)
+        n_features, levels = _frame_pyramid(gray.shape, s)
         if self._pool is not None and gray.shape[0] >= 400:
-            frame = extract_features_parallel(gray, s.n_features, fast, self._pool,
-                                              s.upscaled_levels, s.levels)
+            frame = extract_features_parallel(gray, n_features, fast, self._pool,
+                                              s.upscaled_levels, levels)
         else:
-            frame = extract_features(gray, s.n_features, fast,
-                                     first_level=s.upscaled_levels, levels=s.levels)
+            frame = extract_features(gray, n_features, fast,
+                                     first_level=s.upscaled_levels, levels=levels)
         per_slot = self._index.match(frame, self._pool)
         pyramid = _pyramid(gray)
         # the references are independent until the final suppression, so each reference's
@@ -395,6 +416,34 @@ def with_confirmed(detector, image, sightings: list, last: list) -> list:
         if again is not None:
             out.append(again)
     return out
+
+
+def _frame_pyramid(shape: tuple[int, ...], s: DetectorSettings) -> tuple[int, int]:
+    """(ORB features, levels at and below full resolution) for a frame of `shape`.
+
+    `s.levels` reach down far enough for the largest card of a 1280×720 frame. A larger frame
+    (`max_pixels` raised) gets one more level per ×1.2 of size, so that its largest cards still
+    meet the references, and the budget of those levels on top, so that the others keep theirs.
+    """
+    extra = max(0, round(np.log(np.sqrt(shape[0] * shape[1] / _TUNED_PIXELS)) / np.log(_ORB_SCALE)))
+    if extra == 0:
+        return s.n_features, s.levels
+    n = s.levels + s.upscaled_levels
+    keep = (1 - (1 / _ORB_SCALE) ** (n + extra)) / (1 - (1 / _ORB_SCALE) ** n)
+    return round(s.n_features * keep), s.levels + extra
+
+
+def _working_scale(shape: tuple[int, ...], max_pixels: int) -> float:
+    """The factor (≤ 1) that brings an image of `shape` to at most `max_pixels`."""
+    pixels = shape[0] * shape[1]
+    return 1.0 if pixels <= max_pixels else float(np.sqrt(max_pixels / pixels))
+
+
+def _scaled(d: MascotDetection, small: tuple[int, ...], full: tuple[int, ...]) -> MascotDetection:
+    """`d`, found in a downscaled copy of shape `small`, in the pixels of the frame of shape `full`."""
+    sx, sy = full[1] / small[1], full[0] / small[0]
+    up = np.diag([sx, sy, 1.0]) @ d.homography
+    return MascotDetection.at_pose(d.mascot_id, up, d.corners * np.float32([sx, sy]), d.score, d.reference)
 
 
 def _grey(image: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ import numpy as np
 
 from edge.errors import ConfigError
 from edge.mascots.detection import MascotDetection
-from edge.mascots.detector import MascotDetector
+from edge.mascots.detector import DetectorSettings, MascotDetector
 from edge.mascots.registry import IMAGE_SUFFIXES, MascotRegistry
 
 __all__ = ["ImageResult", "detect_images"]
@@ -56,7 +56,8 @@ class ImageResult:
 
 
 def detect_images(
-    mascots_dir: Path | str, images_dir: Path | str, detector: MascotDetector | None = None
+    mascots_dir: Path | str, images_dir: Path | str, detector: MascotDetector | None = None,
+    max_pixels: int = 1280 * 720,
 ) -> Iterator[ImageResult]:
     """Yield one `ImageResult` per image file of `images_dir`, in file-name order.
 
@@ -71,7 +72,7 @@ def detect_images(
     if not images_dir.is_dir():
         raise ConfigError(f"images directory {images_dir} does not exist or is not a directory")
     if detector is None:
-        detector = MascotDetector(MascotRegistry.from_directory(mascots_dir))
+        detector = MascotDetector(MascotRegistry.from_directory(mascots_dir), DetectorSettings(max_pixels=max_pixels))
     return _run(detector, images_dir)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from edge.mascots.detection import iou_xywh
-from edge.mascots.detector import MascotDetector
+from edge.mascots.detector import DetectorSettings, MascotDetector
 from edge.mascots.images import detect_images
 from edge.mascots.registry import MascotRegistry
 
@@ -154,6 +154,53 @@ def test_small_cards_far_from_the_image_origin_are_found(detector):
             assert all(d.mascot_id == name for d in dets), (name, seed, dets)
             found += bool(dets)
     assert found >= 10
+
+
+def _card_in_4k(name: str, height: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A 3840×2160 scene (a sample photo upscaled) with `name`'s card `height` px tall pasted at
+    full resolution at a random pose; (scene, true corners)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synth_mascots import random_pose
+
+    wh = (3840, 2160)
+    card = cv2.imread(str(MASCOTS / f"{name}.png"))
+    background = cv2.resize(cv2.imread(str(SAMPLES / "010.jpg")), wh)
+    h = random_pose(np.random.default_rng(seed), height, wh)
+    mask = cv2.warpPerspective(np.ones(card.shape[:2], np.float32), h, wh)[..., None]
+    scene = (background * (1 - mask) + cv2.warpPerspective(card, h, wh, flags=cv2.INTER_AREA) * mask)
+    truth = cv2.perspectiveTransform(np.float32([[[0, 0]], [[600, 0]], [[600, 800]], [[0, 800]]]), h)
+    return scene.astype(np.uint8), truth.reshape(4, 2)
+
+
+def _assert_found_at(dets, name: str, truth: np.ndarray, detector: MascotDetector) -> None:
+    assert [d.mascot_id for d in dets] == [name]
+    d = dets[0]
+    height = truth[:, 1].max() - truth[:, 1].min()
+    assert np.abs(d.corners - truth).max() < 0.03 * height
+    # the homography is the 4K frame's too: it maps the reference's corners onto the corners
+    ref = detector.registry[name].references[d.reference]
+    mapped = cv2.perspectiveTransform(ref.corners.reshape(-1, 1, 2), d.homography).reshape(4, 2)
+    assert np.abs(mapped - d.corners).max() < 1.0
+
+
+@pytest.mark.parametrize("name, height, seed", [("mascot-fox", 1300.0, 3), ("mascot-panda", 1100.0, 4)])
+def test_a_4k_frame_is_searched_at_1280x720_and_answered_in_its_own_pixels(detector, name, height, seed):
+    # a card 1100–1300 px tall in a 4K frame is one of ~400 px at 1280×720: searched at full
+    # size, ORB's pyramid did not reach down to the references' scale, and such cards were missed
+    scene, truth = _card_in_4k(name, height, seed)
+    _assert_found_at(detector.detect(scene), name, truth, detector)
+
+
+def test_max_pixels_raised_searches_4k_at_full_size_for_small_and_large_cards(tmp_path):
+    # a 110 px card in a 4K frame is 37 px at 1280×720, below what the detector finds; with
+    # max_pixels raised the frame is searched at its own size, with pyramid levels added so that
+    # a 1300 px card there still meets the references
+    cache = tmp_path / "cache"
+    big = MascotDetector(MascotRegistry.from_directory(MASCOTS, cache_dir=cache),
+                         DetectorSettings(max_pixels=3840 * 2160))
+    for name, height, seed in (("mascot-fox", 1300.0, 3), ("mascot-panda", 130.0, 1)):
+        scene, truth = _card_in_4k(name, height, seed)
+        _assert_found_at(big.detect(scene), name, truth, big)
 
 
 def test_detect_images_json_in_file_name_order_and_errors_do_not_stop(tmp_path, detector):

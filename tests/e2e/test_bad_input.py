@@ -45,6 +45,8 @@ MASCOTS = Path(__file__).resolve().parents[2] / "media" / "mascots"
          f"--out: {FOLDER} is a folder; give a file name"),
         (["ar", "--source", VIDEO, "--mascots", str(MASCOTS), "--out", FOLDER, "--max-frames", "2"],
          f"--out: {FOLDER} is a folder; give a file name"),
+        (["mascots", "detect", "--mascots", str(MASCOTS), "--images", FOLDER, "--max-pixels", "4k"],
+         "argument --max-pixels: expected a whole number of pixels from 100000 to 100000000, got '4k'"),
     ],
 )
 def test_edge_bad_input(args, message):

@@ -114,8 +114,8 @@ def test_agent_file_loads_with_defaults(tmp_path):
     assert cam.camera_id == "front" and cam.anchor == "bottom" and cam.detector.tiles is None
     assert (cam.heatmap.cols, cam.heatmap.rows) == (16, 9)
     assert cam.lines[0].a == (0.0, 300.0) and cam.dwell_edges_s == (10.0, 30.0, 120.0, 300.0)
-    assert dict(config.mascots) == {"dir": None, "cameras": None, "sample_every_s": 2.0, "min_dwell_s": 5.0,
-                                    "zone_margin": 0.5, "missing_alert_min": 10.0}
+    assert dict(config.mascots) == {"dir": None, "cameras": None, "sample_every_s": 2.0, "max_pixels": 921600,
+                                    "min_dwell_s": 5.0, "zone_margin": 0.5, "missing_alert_min": 10.0}
 
 
 def test_normalized_converted_at_load_with_frame_size(tmp_path):
@@ -155,6 +155,8 @@ def test_bad_yaml_names_the_line(tmp_path):
         ("{cameras: [side]}", "mascots.cameras: unknown camera 'side'; the file has front"),
         ("{sample_every_s: 0}", "mascots.sample_every_s: expected a number from 0.1 to 60, got 0"),
         ("{dri: x}", 'mascots.dri: unknown setting; did you mean "dir"?'),
+        ("{max_pixels: 4k}", "mascots.max_pixels: expected"),
+        ("{max_pixels: 1000}", "mascots.max_pixels: expected"),
     ],
 )
 def test_mascots_section_errors(tmp_path, mascots, error):
