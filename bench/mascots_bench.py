@@ -191,10 +191,11 @@ class _Timed:
 
 
 def frame_sizes(registry: MascotRegistry, sizes: list[tuple[int, int]], heights: tuple[float, float] | None,
-                n: int, seed: int) -> int:
-    """Recall and time on synthetic scenes of other frame sizes, searched at 1280×720 (the default
-    `max_pixels`) and at their own size. Cards are `heights` px tall, by default the issue's 60–500
-    px scaled with the frame (60–500 at 1280×720 is 180–1500 at 3840×2160)."""
+                searched: list[tuple[int, int]] | None, n: int, seed: int) -> int:
+    """Recall and time on synthetic scenes of other frame sizes, searched at each of `searched`
+    sizes that is not larger (`max_pixels`; default: the default and their own size). Cards are
+    `heights` px tall, by default the issue's 60–500 px scaled with the frame (60–500 at 1280×720
+    is 180–1500 at 3840×2160)."""
     from synth_mascots import generate
 
     print("| frame | card heights px | searched at | found | false | wall ms/frame mean | CPU ms/frame mean |\n"
@@ -203,13 +204,18 @@ def frame_sizes(registry: MascotRegistry, sizes: list[tuple[int, int]], heights:
         k = wh[1] / 720
         hs = heights or (60 * k, 500 * k)
         scenes = generate(n, seed, wh, hs)
-        for max_pixels in (DetectorSettings.max_pixels, wh[0] * wh[1]):
+        default = DetectorSettings().max_pixels
+        for max_pixels in sorted({w * h for w, h in searched or []} | ({default} if not searched else set())
+                                 | {wh[0] * wh[1]}):
+            if max_pixels > wh[0] * wh[1]:
+                continue
             with MascotDetector(registry, DetectorSettings(max_pixels=max_pixels)) as detector:
                 detector.detect(np.zeros((wh[1], wh[0], 3), np.uint8))  # warm-up
                 tally = Tally()
                 for scene in scenes:
                     score_image(detector, scene.image, scene.labels, scene.distractors, scene.name, tally)
-            at = "1280×720 (default)" if max_pixels < wh[0] * wh[1] else "its own size"
+            at = ("its own size" if max_pixels == wh[0] * wh[1] else
+                  f"{max_pixels} px{' (default)' if max_pixels == default else ''}")
             print(f"| {wh[0]}×{wh[1]} | {hs[0]:.0f}–{hs[1]:.0f} | {at} | {tally.tp} of {tally.tp + tally.fn} | "
                   f"{tally.fp} | {np.mean(tally.ms):.1f} | {np.mean(tally.cpu_ms):.1f} |", flush=True)
     return 0
@@ -266,13 +272,15 @@ def main() -> int:
     parser.add_argument("--frame-sizes", type=_sizes, default=None,
                         help="instead: synthetic scenes of these sizes (WxH,WxH…) searched at 1280×720 "
                              "and at their own size")
+    parser.add_argument("--searched-at", type=_sizes, default=None,
+                        help="with --frame-sizes: search them at these sizes too (WxH,…; max_pixels)")
     parser.add_argument("--heights", type=_pair, default=None,
                         help="with --frame-sizes: card heights LO,HI in px (default 60–500 scaled with the frame)")
     args = parser.parse_args()
     cv2.setNumThreads(2)
     registry = MascotRegistry.from_directory(ROOT / "media" / "mascots")
     if args.frame_sizes:
-        return frame_sizes(registry, args.frame_sizes, args.heights, args.synthetic, args.seed)
+        return frame_sizes(registry, args.frame_sizes, args.heights, args.searched_at, args.synthetic, args.seed)
     if args.draws:
         return hash_draws(registry, args.draws, args.synthetic, args.seed)
     if args.sequence:

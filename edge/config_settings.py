@@ -225,10 +225,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("mascots.sample_every_s", "number", 1.0,
             "seconds between mascot detections on a camera (each costs ~30 ms on 1280×720)",
             parse=_float_between(0.1, 60.0)),
-    Setting("mascots.max_pixels", "integer", 1280 * 720,
-            "a larger frame is searched for mascots downscaled to this many pixels (the detector is made for "
-            "cards 60–500 px tall at 1280×720); raise it for a 4K camera whose mascot is under ~180 px tall "
-            "(native 4K: ~3× the time)", parse=_int_between(100_000, 100_000_000)),
+    Setting("mascots.max_pixels", "integer", 1920 * 1080,
+            "a larger frame is searched for mascots downscaled to this many pixels (1920×1080); raise it to "
+            "8294400 for a 4K camera whose mascot is under ~180 px tall (~2.5× the time a sample)",
+            parse=_int_between(100_000, 100_000_000)),
     Setting("mascots.min_dwell_s", "number", 5.0,
             "a person engages when their feet stay this long in the zone in front of a mascot",
             parse=_float_between(0.5, 600.0)),

@@ -146,7 +146,7 @@ def render_ar(
     blurrer: FaceBlurrer | None = None,
     detector: MascotDetector | None = None,
     on_progress: Callable[[int], None] | None = None,
-    max_pixels: int = 1280 * 720,
+    max_pixels: int | None = None,
 ) -> ArResult:
     """Render `source` with the overlay on every registered mascot into `out_path` (mp4v).
 
@@ -161,7 +161,7 @@ def render_ar(
         blurrer: an open `FaceBlurrer` to reuse; by default one is opened and closed here.
         detector: a detector to reuse; by default built from `mascots_dir`.
         max_pixels: the built detector searches larger frames downscaled to this many pixels
-            (`DetectorSettings.max_pixels`).
+            (default: `DetectorSettings.max_pixels`).
         on_progress: called with the number of frames written so far.
 
     Raises:
@@ -173,8 +173,9 @@ def render_ar(
 
     if detect_every < 1:
         raise ConfigError(f"detect_every: expected >= 1, got {detect_every}")
-    detector = detector or MascotDetector(MascotRegistry.from_directory(mascots_dir),
-                                          DetectorSettings(max_pixels=max_pixels))
+    if detector is None:
+        settings = DetectorSettings() if max_pixels is None else DetectorSettings(max_pixels=max_pixels)
+        detector = MascotDetector(MascotRegistry.from_directory(mascots_dir), settings)
     refs = {m.mascot_id: m.references[0] for m in detector.registry.mascots}
     cap = cv2.VideoCapture(str(source))
     if not cap.isOpened():

@@ -102,9 +102,12 @@ class DetectorSettings:
             the rescanned crops. 6 reach 0.4×, where a 1000 px card meets the 400 px reference;
             ORB's usual 8 only add levels for cards beyond the 60–500 px range, and their
             keypoints (~14% of the budget) go to finer levels instead. ~2 ms less a frame.
-        max_pixels: a larger frame (1920×1080, a 4K camera, a 12 MP photo) is searched
-            downscaled to this many pixels: the card sizes all the above are tuned for (60–500
-            px tall) are those of a 1280×720 frame, and the time grows with the pixels.
+        max_pixels: a larger frame (a 4K camera, a 12 MP photo) is searched downscaled to this
+            many pixels (1920×1080 by default, the most common store camera, searched at full
+            detail), and the detections are given in the frame's own pixels. The time grows with
+            the pixels searched (a 1280×720 frame ~55 ms here, 1920×1080 ~70–85, 3840×2160
+            ~170–190), and the recall of the smallest cards with their detail (a 4K frame's
+            60–500 px cards: 67 of 80 found at 1920×1080, 79 at full size; BENCHMARKS.md).
     """
 
     n_features: int = 3000
@@ -116,7 +119,7 @@ class DetectorSettings:
     upscaled_levels: int = 2
     centre_peaks: bool = True
     levels: int = 6
-    max_pixels: int = _TUNED_PIXELS
+    max_pixels: int = 1920 * 1080
 
 
 class MascotDetector:
@@ -222,7 +225,8 @@ class MascotDetector:
         # The pose is another frame's, verified there, so a good start for ECC even when a few
         # pixels off already fail the appearance check (a 131 px card moved 7 px scores 0; ECC
         # brings it back from up to ~11 px).
-        refined = refine_alignment(pyramid, last.homography, ref.wh, ref.alignment_template)
+        refined = refine_alignment(pyramid, last.homography, ref.wh, ref.alignment_template,
+                                   ecc_mask=ref.alignment_mask)
         if refined is not None:
             best = _better(best, refined, ref, pyramid, frame_wh)
         if best is None or best[0] < self.settings.min_score:
@@ -393,7 +397,8 @@ class MascotDetector:
         #    like the card: ECC is a local search and found nothing from worse starts
         if best is not None and best[0] >= _ECC_MIN_START_SCORE and (
                 n_inliers < _FEW_INLIERS or best[0] < s.min_score):
-            refined = refine_alignment(pyramid, best[1], ref.wh, ref.alignment_template)
+            refined = refine_alignment(pyramid, best[1], ref.wh, ref.alignment_template,
+                                       ecc_mask=ref.alignment_mask)
             if refined is not None:
                 best = _better(best, refined, ref, pyramid, frame_wh)
         if best is None or best[0] < s.min_score:
@@ -463,7 +468,7 @@ def _better(best, hc: np.ndarray, ref, pyramid: list[np.ndarray], frame_wh: tupl
     corners = cv2.perspectiveTransform(ref.corners.reshape(-1, 1, 2), hc).reshape(4, 2)
     if not plausible_quad(corners, frame_wh, ref.wh):
         return best
-    score = appearance_score(pyramid, hc, ref.wh, ref.template).score
+    score = appearance_score(pyramid, hc, ref.wh, ref.template, ref.coverage).score
     if best is None or score > best[0]:
         return (score, hc, corners)
     return best

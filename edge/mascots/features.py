@@ -31,9 +31,10 @@ __all__ = [
     "extract_features_parallel",
     "reference_features",
     "reference_template",
+    "template_coverage",
 ]
 
-FEATURES_VERSION = 4
+FEATURES_VERSION = 5  # 5: keypoints of a cut-out reference only inside its opaque part
 # Reference scales: a 600×800 card is described at 400, 200 and 100 px tall so that its features
 # meet a frame's ORB pyramid for targets from ~60 px (frame level 0 vs the 100 px copy) to 500 px.
 REFERENCE_SCALES = (0.5, 0.25, 0.125)
@@ -101,17 +102,18 @@ def _orb(n_features: int, fast_threshold: int, first_level: int, nlevels: int) -
 
 def extract_features(
     gray: np.ndarray, n_features: int, fast_threshold: int = 12, first_level: int = 0,
-    levels: int = LEVELS,
+    levels: int = LEVELS, mask: np.ndarray | None = None,
 ) -> Features:
     """ORB keypoints and their descriptors of a grey uint8 image.
 
     `first_level` adds that many upscaled pyramid levels (×1.2, ×1.44) below the image: a
     60–100 px card then gets its keypoints at 1.2–1.44× its size, where ORB's 31 px patches
     no longer cover a third of it. Costs ~+60% (2 levels) and the budget is shared with them.
-    `levels` counts the levels at and below full resolution (×1/1.2 each).
+    `levels` counts the levels at and below full resolution (×1/1.2 each). `mask` (uint8, the
+    image's size): keypoints only where it is non-zero.
     """
     orb = _orb(n_features, fast_threshold, first_level, levels + first_level)
-    keypoints, descriptors = orb.detectAndCompute(gray, None)
+    keypoints, descriptors = orb.detectAndCompute(gray, mask)
     return _features(keypoints, descriptors)
 
 
@@ -194,8 +196,15 @@ def view_wh(ref_wh: tuple[int, int], view: int) -> tuple[int, int]:
     return (max(1, round(ref_wh[0] * sx)), max(1, round(ref_wh[1] * sy)))
 
 
-def reference_features(gray: np.ndarray) -> ReferenceFeatures:
-    """Features of a reference at `REFERENCE_SCALES` × `VIEWS`."""
+# A cut-out reference's keypoints stay this far inside its opaque part (px at each described
+# scale): ORB's 31 px patch of a keypoint on the outline is half background, which in a store is
+# anything but the reference's fill, so such descriptors match nothing there.
+_OUTLINE_MARGIN_PX = 8
+
+
+def reference_features(gray: np.ndarray, opaque: np.ndarray | None = None) -> ReferenceFeatures:
+    """Features of a reference at `REFERENCE_SCALES` × `VIEWS`; of a cut-out (`opaque`: bool, the
+    image's size, False where it is transparent), only inside its opaque part."""
     feats: list[Features] = []
     views_xy: list[np.ndarray] = []
     view_ids: list[np.ndarray] = []
@@ -203,7 +212,8 @@ def reference_features(gray: np.ndarray) -> ReferenceFeatures:
         for scale, n in zip(REFERENCE_SCALES, _REFERENCE_FEATURES_PER_SCALE, strict=True):
             small = cv2.resize(gray, None, fx=scale * sx, fy=scale * sy,
                                interpolation=cv2.INTER_LINEAR)
-            f = extract_features(small, int(n * share), fast_threshold=10)
+            f = extract_features(small, int(n * share), fast_threshold=10,
+                                 mask=None if opaque is None else _inside_outline(opaque, small.shape))
             xy = f.xy / np.array([scale * sx, scale * sy], np.float32)
             feats.append(Features(xy, f.size / scale, f.angle, f.descriptors))
             views_xy.append(xy * np.array([sx, sy], np.float32))
@@ -213,6 +223,18 @@ def reference_features(gray: np.ndarray) -> ReferenceFeatures:
         np.concatenate(views_xy).astype(np.float32),
         np.concatenate(view_ids),
     )
+
+
+def _inside_outline(opaque: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """uint8 keypoint mask of size `shape`: the opaque part, `_OUTLINE_MARGIN_PX` inside its outline."""
+    small = cv2.resize(opaque.astype(np.uint8) * 255, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+    k = 2 * _OUTLINE_MARGIN_PX + 1
+    return cv2.erode(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)), borderValue=255)
+
+
+def template_coverage(opaque: np.ndarray, wh: tuple[int, int] = TEMPLATE_WH) -> np.ndarray:
+    """float32 fraction of each pixel of a template of `wh` that the reference's opaque part covers."""
+    return cv2.resize(opaque.astype(np.float32), wh, interpolation=cv2.INTER_AREA)
 
 
 def reference_template(gray: np.ndarray) -> np.ndarray:

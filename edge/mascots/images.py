@@ -57,7 +57,7 @@ class ImageResult:
 
 def detect_images(
     mascots_dir: Path | str, images_dir: Path | str, detector: MascotDetector | None = None,
-    max_pixels: int = 1280 * 720,
+    max_pixels: int | None = None,
 ) -> Iterator[ImageResult]:
     """Yield one `ImageResult` per image file of `images_dir`, in file-name order.
 
@@ -72,7 +72,8 @@ def detect_images(
     if not images_dir.is_dir():
         raise ConfigError(f"images directory {images_dir} does not exist or is not a directory")
     if detector is None:
-        detector = MascotDetector(MascotRegistry.from_directory(mascots_dir), DetectorSettings(max_pixels=max_pixels))
+        settings = DetectorSettings() if max_pixels is None else DetectorSettings(max_pixels=max_pixels)
+        detector = MascotDetector(MascotRegistry.from_directory(mascots_dir), settings)
     return _run(detector, images_dir)
 
 

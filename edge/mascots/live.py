@@ -34,7 +34,7 @@ class MascotsConfig:
     cameras: tuple[str, ...] | None
     sample_every_s: float
     engagement: EngagementSettings
-    max_pixels: int = 1280 * 720
+    max_pixels: int = 1920 * 1080
 
     def watches(self, camera_id: str) -> bool:
         return self.cameras is None or camera_id in self.cameras
@@ -51,7 +51,7 @@ def mascots_config(section: Mapping) -> MascotsConfig | None:
         engagement=EngagementSettings(zone_margin=float(section.get("zone_margin", 0.5)),
                                       min_dwell_s=float(section.get("min_dwell_s", 5.0)),
                                       missing_alert_s=60.0 * float(section.get("missing_alert_min", 10.0))),
-        max_pixels=int(section.get("max_pixels", 1280 * 720)),
+        max_pixels=int(section.get("max_pixels", 1920 * 1080)),
     )
 
 

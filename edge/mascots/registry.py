@@ -5,6 +5,8 @@ Layout of a mascots directory::
     mascots/
       mascot-fox.png          one mascot per image file, id = file stem
       mascot-panda.png
+      mascot-cat.png          a PNG with transparent parts is a cut-out (a standee's outline): only
+                              its opaque part is described and compared, whatever stands behind it
       mascot-owl/             or one mascot per sub-folder (id = folder name) with several
         front.png             reference images of it (e.g. front and back print)
         back.jpg
@@ -36,8 +38,9 @@ from edge.mascots.features import (
     ReferenceFeatures,
     reference_features,
     reference_template,
+    template_coverage,
 )
-from edge.mascots.verify import ecc_template
+from edge.mascots.verify import ecc_mask, ecc_template
 
 __all__ = ["IMAGE_SUFFIXES", "Reference", "Mascot", "MascotRegistry"]
 
@@ -57,6 +60,9 @@ class Reference:
         template: grey float32 image at `TEMPLATE_WH` used by the appearance check.
         alignment_template: grey float32 image used by the ECC alignment refinement.
         sha256: hex digest of the file bytes.
+        coverage: of a cut-out (a PNG with transparent parts), the opaque fraction of each
+            `template` pixel; None for an opaque image.
+        alignment_mask: of a cut-out, the `alignment_template` pixels to align on; else None.
     """
 
     path: Path
@@ -65,6 +71,8 @@ class Reference:
     template: np.ndarray = field(repr=False)
     alignment_template: np.ndarray = field(repr=False)
     sha256: str = ""
+    coverage: np.ndarray | None = field(default=None, repr=False)
+    alignment_mask: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def corners(self) -> np.ndarray:
@@ -215,15 +223,37 @@ def _load_reference(path: Path, cache: Path | None) -> Reference:
     wh = (int(gray.shape[1]), int(gray.shape[0]))
     if min(wh) < 32:
         raise ConfigError(f"reference image {path} is {wh[0]}×{wh[1]} px; use at least 200 px")
-    features = _cached_features(path, digest, gray, cache)
-    return Reference(path, wh, features, reference_template(gray), ecc_template(gray), digest)
+    opaque = _opaque_part(data)
+    if opaque is None:
+        features = _cached_features(path, digest, gray, cache)
+        return Reference(path, wh, features, reference_template(gray), ecc_template(gray), digest)
+    if opaque.mean() < 0.1:
+        raise ConfigError(f"reference image {path} is {100 * (1 - opaque.mean()):.0f} % transparent; "
+                          "give an image of the printed mascot")
+    # what is behind a cut-out in a store is anything: its transparent pixels get the mean of its
+    # opaque ones (no edge of their own) and only its opaque part is described and compared
+    gray = gray.copy()
+    gray[~opaque] = int(round(float(gray[opaque].mean())))
+    features = _cached_features(path, digest, gray, cache, opaque)
+    return Reference(path, wh, features, reference_template(gray), ecc_template(gray), digest,
+                     template_coverage(opaque), ecc_mask(opaque))
+
+
+def _opaque_part(data: bytes) -> np.ndarray | None:
+    """bool mask of the pixels at least half opaque, for an image with transparent pixels; else None."""
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None or image.ndim != 3 or image.shape[2] != 4:
+        return None
+    alpha = image[..., 3]
+    opaque = alpha >= (np.iinfo(alpha.dtype).max + 1) // 2
+    return None if opaque.all() else opaque
 
 
 def _cached_features(
-    path: Path, digest: str, gray: np.ndarray, cache: Path | None
+    path: Path, digest: str, gray: np.ndarray, cache: Path | None, opaque: np.ndarray | None = None
 ) -> ReferenceFeatures:
     if cache is None:
-        return reference_features(gray)
+        return reference_features(gray, opaque)
     entry = cache / f"{path.stem}-{digest[:16]}-v{FEATURES_VERSION}.npz"
     if entry.is_file():
         try:
@@ -234,7 +264,7 @@ def _cached_features(
                 )
         except (OSError, KeyError, ValueError):
             pass  # corrupt entry: recompute and overwrite below
-    features = reference_features(gray)
+    features = reference_features(gray, opaque)
     for stale in cache.glob(f"{path.stem}-*.npz"):
         stale.unlink(missing_ok=True)
     tmp = entry.with_suffix(".tmp.npz")

@@ -23,7 +23,7 @@ import numpy as np
 
 from edge.mascots.features import TEMPLATE_BLUR, TEMPLATE_WH
 
-__all__ = ["Appearance", "GRID", "appearance_score", "ecc_template", "plausible_quad",
+__all__ = ["Appearance", "GRID", "appearance_score", "ecc_mask", "ecc_template", "plausible_quad",
            "refine_alignment"]
 
 GRID = (6, 8)  # cells across, down (16×16 px cells of the 96×128 template)
@@ -98,7 +98,7 @@ def plausible_quad(
 
 def appearance_score(
     pyramid: list[np.ndarray], homography: np.ndarray, ref_wh: tuple[int, int],
-    template: np.ndarray,
+    template: np.ndarray, coverage: np.ndarray | None = None,
 ) -> Appearance:
     """Warp the frame back onto the reference and correlate with its template per cell.
 
@@ -107,6 +107,9 @@ def appearance_score(
         homography: 3×3 reference px → frame px.
         ref_wh: reference size, px.
         template: the reference at `TEMPLATE_WH`, float32.
+        coverage: of a cut-out reference, the opaque fraction of each template pixel
+            (`features.template_coverage`): only the cells it mostly covers are judged, and only
+            the gradients inside its outline (its outline's own edge depends on what is behind).
     """
     tw, th = TEMPLATE_WH
     corners = cv2.perspectiveTransform(
@@ -131,11 +134,16 @@ def appearance_score(
     ).astype(bool)
     patch = cv2.GaussianBlur(patch, (0, 0), TEMPLATE_BLUR)
     cols, rows = GRID
-    ncc = _gradient_correlation(patch, template, rows, cols)
+    weight = None if coverage is None else _inside_outline_weight(coverage)
+    ncc = _gradient_correlation(patch, template, rows, cols, weight)
     covered = valid.reshape(rows, th // rows, cols, tw // cols).mean(axis=(1, 3))
     ncc[covered < 0.9] = np.nan
+    card = np.ones((rows, cols), bool)
+    if coverage is not None:
+        card = coverage.reshape(rows, th // rows, cols, tw // cols).mean(axis=(1, 3)) >= 0.5
+        ncc[~card] = np.nan
     judged = np.isfinite(ncc)
-    inside = float(judged.mean())
+    inside = float(judged.sum() / max(1, card.sum()))
     centre = judged & _centre_mask(rows, cols)
     if inside < _MIN_INSIDE or not centre.any():
         return Appearance(ncc, 0.0, 0.0, 0.0, inside)
@@ -144,14 +152,24 @@ def appearance_score(
                       float((ncc[centre] > _CELL_AGREES).mean()), float(vals.mean()), inside)
 
 
-def _gradient_correlation(patch: np.ndarray, template: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """Per cell: normalised dot product of the two gradient fields (−1..1).
+def _inside_outline_weight(coverage: np.ndarray) -> np.ndarray:
+    """1 on template pixels well inside a cut-out's opaque part, 0 elsewhere (float32)."""
+    inside = (coverage > 0.99).astype(np.uint8)
+    return cv2.erode(inside, np.ones((7, 7), np.uint8), borderValue=1).astype(np.float32)
+
+
+def _gradient_correlation(patch: np.ndarray, template: np.ndarray, rows: int, cols: int,
+                          weight: np.ndarray | None = None) -> np.ndarray:
+    """Per cell: normalised dot product of the two gradient fields (−1..1), over the pixels of
+    `weight` 1 if given.
 
     Gradients describe shapes (outlines, eyes, letters) and ignore flat colour, so they separate
     a different animal drawn in the same colours better than intensity correlation does.
     """
     px, py = cv2.Sobel(patch, cv2.CV_32F, 1, 0), cv2.Sobel(patch, cv2.CV_32F, 0, 1)
     tx, ty = cv2.Sobel(template, cv2.CV_32F, 1, 0), cv2.Sobel(template, cv2.CV_32F, 0, 1)
+    if weight is not None:
+        px, py, tx, ty = px * weight, py * weight, tx * weight, ty * weight
     h, w = patch.shape
 
     def cell_sum(a: np.ndarray) -> np.ndarray:
@@ -174,13 +192,14 @@ _ECC_WH = (60, 80)  # template size for the alignment refinement, px (w, h)
 
 def refine_alignment(
     pyramid: list[np.ndarray], homography: np.ndarray, ref_wh: tuple[int, int],
-    ecc_template: np.ndarray, iterations: int = 20,
+    ecc_template: np.ndarray, iterations: int = 20, ecc_mask: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """Refine a rough homography by maximising the correlation of frame and reference (ECC).
 
     A homography from 6–10 feature matches on a 60–100 px card is often off by several pixels;
     ECC aligns the whole card image instead, which works on blurred or tiny cards where few
     keypoints exist. Returns the refined reference→frame homography, or None if ECC diverges.
+    `ecc_mask` (uint8, the template's size): of a cut-out, the template pixels to align on.
     """
     tw, th = _ECC_WH
     corners = cv2.perspectiveTransform(
@@ -205,8 +224,13 @@ def refine_alignment(
     warp /= warp[2, 2]
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, iterations, 1e-4)
     try:
-        _, warp = cv2.findTransformECC(
-            ecc_template, crop, warp, cv2.MOTION_HOMOGRAPHY, criteria, None, 3)
+        if ecc_mask is None:
+            _, warp = cv2.findTransformECC(
+                ecc_template, crop, warp, cv2.MOTION_HOMOGRAPHY, criteria, None, 3)
+        else:
+            _, warp = cv2.findTransformECCWithMask(
+                ecc_template, crop, ecc_mask, np.full(crop.shape, 255, np.uint8), warp,
+                cv2.MOTION_HOMOGRAPHY, criteria, 3)
     except cv2.error:
         return None
     refined = np.linalg.inv(to_crop) @ warp.astype(np.float64) @ np.linalg.inv(to_template)
@@ -217,3 +241,9 @@ def ecc_template(gray: np.ndarray) -> np.ndarray:
     """The reference at the ECC template size, float32."""
     small = cv2.resize(gray, _ECC_WH, interpolation=cv2.INTER_AREA).astype(np.float32)
     return cv2.GaussianBlur(small, (0, 0), 0.7)
+
+
+def ecc_mask(opaque: np.ndarray) -> np.ndarray:
+    """uint8 mask at the ECC template size: the pixels a cut-out's opaque part fully covers."""
+    cover = cv2.resize(opaque.astype(np.float32), _ECC_WH, interpolation=cv2.INTER_AREA)
+    return (cover > 0.99).astype(np.uint8) * 255

@@ -184,15 +184,15 @@ def _assert_found_at(dets, name: str, truth: np.ndarray, detector: MascotDetecto
 
 
 @pytest.mark.parametrize("name, height, seed", [("mascot-fox", 1300.0, 3), ("mascot-panda", 1100.0, 4)])
-def test_a_4k_frame_is_searched_at_1280x720_and_answered_in_its_own_pixels(detector, name, height, seed):
-    # a card 1100–1300 px tall in a 4K frame is one of ~400 px at 1280×720: searched at full
+def test_a_4k_frame_is_searched_downscaled_and_answered_in_its_own_pixels(detector, name, height, seed):
+    # a card 1100–1300 px tall in a 4K frame is one of ~600 px at 1920×1080: searched at full
     # size, ORB's pyramid did not reach down to the references' scale, and such cards were missed
     scene, truth = _card_in_4k(name, height, seed)
     _assert_found_at(detector.detect(scene), name, truth, detector)
 
 
 def test_max_pixels_raised_searches_4k_at_full_size_for_small_and_large_cards(tmp_path):
-    # a 110 px card in a 4K frame is 37 px at 1280×720, below what the detector finds; with
+    # a 130 px card in a 4K frame is 65 px at 1920×1080, where few are found; with
     # max_pixels raised the frame is searched at its own size, with pyramid levels added so that
     # a 1300 px card there still meets the references
     cache = tmp_path / "cache"

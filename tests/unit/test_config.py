@@ -114,7 +114,7 @@ def test_agent_file_loads_with_defaults(tmp_path):
     assert cam.camera_id == "front" and cam.anchor == "bottom" and cam.detector.tiles is None
     assert (cam.heatmap.cols, cam.heatmap.rows) == (16, 9)
     assert cam.lines[0].a == (0.0, 300.0) and cam.dwell_edges_s == (10.0, 30.0, 120.0, 300.0)
-    assert dict(config.mascots) == {"dir": None, "cameras": None, "sample_every_s": 2.0, "max_pixels": 921600,
+    assert dict(config.mascots) == {"dir": None, "cameras": None, "sample_every_s": 2.0, "max_pixels": 2073600,
                                     "min_dwell_s": 5.0, "zone_margin": 0.5, "missing_alert_min": 10.0}
 
 
