@@ -221,6 +221,45 @@ def frame_sizes(registry: MascotRegistry, sizes: list[tuple[int, int]], heights:
     return 0
 
 
+def cutouts(n: int, seed: int) -> int:
+    """Mascots registered as cut-outs (RGBA PNGs, `synth_mascots.CUTOUTS`): on the 3 sample photos
+    without a mascot, `n` poses of each cut-out (80–450 px tall) and of a cut-out look-alike at the
+    same pose (the card's character replaced, or a procedural card of the campaign's style)."""
+    import tempfile
+
+    from synth_mascots import (
+        CUTOUTS,
+        cutout_alpha,
+        paste_cutout,
+        procedural_card,
+        random_pose,
+        recomposed_card,
+        write_cutouts,
+    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_cutouts(Path(tmp))
+        detector = MascotDetector(MascotRegistry.from_directory(tmp, cache_dir=Path(tmp) / "cache"))
+    backgrounds = [cv2.resize(cv2.imread(str(SAMPLES / f)), (1280, 720)) for f in ("010.jpg", "017.jpg", "002.jpg")]
+    rng = np.random.default_rng(seed)
+    reported, scores = [], []
+    for i in range(n):
+        name = list(CUTOUTS)[i % 2]
+        card = cv2.imread(str(ROOT / "media" / "mascots" / f"{name}.png"))
+        look_alike = recomposed_card(rng, card) if i % 4 < 3 else procedural_card(rng)
+        h = random_pose(rng, float(np.exp(rng.uniform(np.log(80), np.log(450)))))
+        alpha = cutout_alpha(CUTOUTS[name])
+        found = detector.detect(paste_cutout(backgrounds[i % 3], card, alpha, h))
+        scores.append(max([d.score for d in found if d.mascot_id == name], default=0.0))
+        reported += [f"{i} {d.mascot_id} {d.score:.2f}"
+                     for d in detector.detect(paste_cutout(backgrounds[i % 3], look_alike, alpha, h))]
+    s = np.array(scores)
+    print(f"cut-outs found: {(s > 0).sum()} of {n}; score of those found: median {np.median(s[s > 0]):.3f}, "
+          f"10th percentile {np.percentile(s[s > 0], 10):.3f}")
+    print(f"cut-out look-alikes reported: {len(reported)} of {n}", *reported, sep="\n  ")
+    return 0
+
+
 def _hit(detections, label: dict) -> bool:
     return any(d.mascot_id == label["mascot"] and iou_xywh(d.bbox_xywh, label["bbox"]) >= 0.5 for d in detections)
 
@@ -269,6 +308,9 @@ def main() -> int:
                              "per-frame recall of detect alone and with the live agent's confirmation")
     parser.add_argument("--draws", type=int, default=0,
                         help="instead: recall with N detectors, each with its own random LSH hash functions")
+    parser.add_argument("--cutouts", type=int, default=0,
+                        help="instead: N scenes of mascots registered as cut-outs (PNG with transparency) "
+                             "and N of cut-out look-alikes")
     parser.add_argument("--frame-sizes", type=_sizes, default=None,
                         help="instead: synthetic scenes of these sizes (WxH,WxH…) searched at 1280×720 "
                              "and at their own size")
@@ -279,6 +321,8 @@ def main() -> int:
     args = parser.parse_args()
     cv2.setNumThreads(2)
     registry = MascotRegistry.from_directory(ROOT / "media" / "mascots")
+    if args.cutouts:
+        return cutouts(args.cutouts, args.seed)
     if args.frame_sizes:
         return frame_sizes(registry, args.frame_sizes, args.heights, args.searched_at, args.synthetic, args.seed)
     if args.draws:

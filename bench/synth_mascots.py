@@ -198,6 +198,41 @@ def recomposed_card(rng: np.random.Generator, registered: np.ndarray) -> np.ndar
     return img
 
 
+# Cut-out versions of the registered cards (a standee's outline), for mascots registered from a
+# PNG with transparent parts: the fox as an oval, the panda as a head-and-body outline.
+CUTOUTS = {"mascot-fox": "oval", "mascot-panda": "standee"}
+
+
+def cutout_alpha(kind: str) -> np.ndarray:
+    """uint8 alpha (255 opaque) of a 600×800 card cut out as an "oval" or a "standee" outline."""
+    a = np.zeros(CARD_WH[::-1], np.uint8)
+    if kind == "oval":
+        cv2.ellipse(a, (300, 430), (250, 350), 0, 0, 360, 255, -1)
+    else:
+        cv2.ellipse(a, (300, 500), (270, 290), 0, 0, 360, 255, -1)
+        cv2.circle(a, (300, 260), 200, 255, -1)
+        cv2.circle(a, (150, 120), 90, 255, -1)
+        cv2.circle(a, (450, 120), 90, 255, -1)
+    return a
+
+
+def write_cutouts(directory: Path) -> None:
+    """The registered mascots as RGBA PNGs in `directory`, transparent (and black, as many
+    exports leave it) outside their `CUTOUTS` outline."""
+    for name, kind in CUTOUTS.items():
+        card = cv2.imread(str(MASCOTS / f"{name}.png"))
+        a = cutout_alpha(kind)
+        cv2.imwrite(str(directory / f"{name}.png"), np.dstack([np.where(a[..., None] > 0, card, 0), a]))
+
+
+def paste_cutout(scene: np.ndarray, card: np.ndarray, alpha: np.ndarray, homography: np.ndarray) -> np.ndarray:
+    """`scene` with the opaque part of `card` (`alpha`) warped onto it by `homography`."""
+    wh = (scene.shape[1], scene.shape[0])
+    m = cv2.warpPerspective(alpha.astype(np.float32) / 255, homography, wh)[..., None]
+    warped = cv2.warpPerspective(card, homography, wh, flags=cv2.INTER_AREA)
+    return (scene * (1 - m) + warped * m).astype(np.uint8)
+
+
 def random_pose(rng: np.random.Generator, height_px: float,
                 frame_wh: tuple[int, int] = FRAME_WH) -> np.ndarray:
     """Homography card px → frame px for a card of about `height_px` at a random 3-D pose."""
