@@ -65,3 +65,22 @@ def test_a_mascot_detect_finds_is_not_confirmed_again():
     detector = FlickeringDetector(set(range(10)))
     assert visible_fraction(detector, [True] * 10) == 1.0
     assert detector.confirmed == 0
+
+
+def test_the_agent_gives_its_mascot_detector_the_configured_frame_size(tmp_path):
+    from pathlib import Path
+
+    from edge.agent import _mascot_sampler, settings_from_config
+    from edge.config import load_config
+    from edge.mascots.registry import MascotRegistry
+    from helpers import SAMPLE_VIDEO
+
+    mascots = Path(__file__).resolve().parents[2] / "media" / "mascots"
+    registry = MascotRegistry.from_directory(mascots, cache_dir=tmp_path / "cache")
+    for extra, expected in (("", 1920 * 1080), (", max_pixels: 8294400", 8294400)):
+        path = tmp_path / "agent.yaml"
+        path.write_text(f"store_id: s1\nbroker: {{url: 'mqtt://127.0.0.1:1883'}}\n"
+                        f"mascots: {{dir: {mascots}{extra}}}\ncameras: {{front: {{source: {SAMPLE_VIDEO}}}}}\n")
+        sampler = _mascot_sampler(settings_from_config(load_config(path)), registry, "front")
+        assert sampler.detector.settings.max_pixels == expected
+        sampler.detector.close()
