@@ -282,6 +282,17 @@ def machine() -> str:
             "(the machine is shared; timings grow with its load)")
 
 
+def _scaled_registry(f: float) -> MascotRegistry:
+    """The mascots registered from copies of their images scaled by `f`."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for p in sorted((ROOT / "media" / "mascots").glob("*.png")):
+            image = cv2.imread(str(p))
+            cv2.imwrite(str(Path(tmp) / p.name), cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC))
+        return MascotRegistry.from_directory(tmp, cache_dir=Path(tmp) / "cache")
+
+
 def _sizes(text: str) -> list[tuple[int, int]]:
     return [(int(w), int(h)) for w, h in (s.split("x") for s in text.split(","))]
 
@@ -308,6 +319,8 @@ def main() -> int:
                              "per-frame recall of detect alone and with the live agent's confirmation")
     parser.add_argument("--draws", type=int, default=0,
                         help="instead: recall with N detectors, each with its own random LSH hash functions")
+    parser.add_argument("--reference-scale", type=float, default=1.0,
+                        help="register the mascots from copies of their images scaled by this (3: a print file)")
     parser.add_argument("--cutouts", type=int, default=0,
                         help="instead: N scenes of mascots registered as cut-outs (PNG with transparency) "
                              "and N of cut-out look-alikes")
@@ -321,6 +334,8 @@ def main() -> int:
     args = parser.parse_args()
     cv2.setNumThreads(2)
     registry = MascotRegistry.from_directory(ROOT / "media" / "mascots")
+    if args.reference_scale != 1.0:
+        registry = _scaled_registry(args.reference_scale)
     if args.cutouts:
         return cutouts(args.cutouts, args.seed)
     if args.frame_sizes:

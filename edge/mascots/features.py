@@ -21,6 +21,7 @@ __all__ = [
     "FEATURES_VERSION",
     "LEVELS",
     "REFERENCE_SCALES",
+    "REFERENCE_SIDE_PX",
     "TEMPLATE_BLUR",
     "TEMPLATE_WH",
     "Features",
@@ -34,9 +35,13 @@ __all__ = [
     "template_coverage",
 ]
 
-FEATURES_VERSION = 5  # 5: keypoints of a cut-out reference only inside its opaque part
-# Reference scales: a 600×800 card is described at 400, 200 and 100 px tall so that its features
-# meet a frame's ORB pyramid for targets from ~60 px (frame level 0 vs the 100 px copy) to 500 px.
+# 5: keypoints of a cut-out reference only inside its opaque part; 6: references of any size
+# described at the canonical size
+FEATURES_VERSION = 6
+# A reference is described with its longer side this long (the registry scales it), and at these
+# scales of that: a 600×800 card at 400, 200 and 100 px tall, so that its features meet a frame's
+# ORB pyramid for targets from ~60 px (frame level 0 vs the 100 px copy) to 500 px.
+REFERENCE_SIDE_PX = 800
 REFERENCE_SCALES = (0.5, 0.25, 0.125)
 _REFERENCE_FEATURES_PER_SCALE = (700, 600, 300)
 TEMPLATE_WH = (96, 128)  # canonical size of the verification template, px (w, h)

@@ -14,6 +14,9 @@ Layout of a mascots directory::
                                 mascot-fox: {campaign: "11.11", height_m: 1.6}
       .cache/                 features, one .npz per reference image (created on first use)
 
+An image of any size (a 600×800 export, a print file of several thousand px) is described at the
+same canonical size, its longer side `REFERENCE_SIDE_PX` (800) px.
+
 The cache key is the sha256 of the image bytes plus `FEATURES_VERSION`, so a changed image (or a
 changed algorithm) is recomputed on the next load and stale entries are removed. When the
 directory is read-only, pass `cache_dir` (the default then falls back to
@@ -34,6 +37,7 @@ from edge.config import read_yaml
 from edge.errors import ConfigError
 from edge.mascots.features import (
     FEATURES_VERSION,
+    REFERENCE_SIDE_PX,
     Features,
     ReferenceFeatures,
     reference_features,
@@ -55,7 +59,8 @@ class Reference:
 
     Args:
         path: the image file.
-        wh: (width, height) of the image, px.
+        wh: (width, height) of the reference as described: the image scaled so that its longer
+            side is `REFERENCE_SIDE_PX` (homographies map these px to the frame's).
         features: ORB features (positions in px of the image) over simulated views.
         template: grey float32 image at `TEMPLATE_WH` used by the appearance check.
         alignment_template: grey float32 image used by the ECC alignment refinement.
@@ -220,10 +225,11 @@ def _load_reference(path: Path, cache: Path | None) -> Reference:
     gray = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
     if gray is None or gray.size == 0:
         raise ConfigError(f"reference image {path} is not a readable PNG/JPEG; replace it")
-    wh = (int(gray.shape[1]), int(gray.shape[0]))
-    if min(wh) < 32:
-        raise ConfigError(f"reference image {path} is {wh[0]}×{wh[1]} px; use at least 200 px")
+    if min(gray.shape[:2]) < 32:
+        raise ConfigError(f"reference image {path} is {gray.shape[1]}×{gray.shape[0]} px; use at least 200 px")
     opaque = _opaque_part(data)
+    gray, opaque = _canonical(gray, opaque)
+    wh = (int(gray.shape[1]), int(gray.shape[0]))
     if opaque is None:
         features = _cached_features(path, digest, gray, cache)
         return Reference(path, wh, features, reference_template(gray), ecc_template(gray), digest)
@@ -237,6 +243,25 @@ def _load_reference(path: Path, cache: Path | None) -> Reference:
     features = _cached_features(path, digest, gray, cache, opaque)
     return Reference(path, wh, features, reference_template(gray), ecc_template(gray), digest,
                      template_coverage(opaque), ecc_mask(opaque))
+
+
+def _canonical(gray: np.ndarray, opaque: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The reference (and its opaque part) with its longer side `REFERENCE_SIDE_PX`, aspect kept.
+
+    Everything computed from a reference is sized for that (`features.REFERENCE_SCALES` describe a
+    card 800 px tall at 400, 200 and 100 px): a print file of 2400 px described at 1200, 600 and
+    300 px met no small card in a frame (held-out recall 0.941 → 0.882, all the lost cards under
+    110 px).
+    """
+    h, w = gray.shape[:2]
+    f = REFERENCE_SIDE_PX / max(h, w)
+    if f == 1.0:
+        return gray, opaque
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
+    if opaque is not None:
+        opaque = cv2.resize(opaque.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+    return gray, opaque
 
 
 def _opaque_part(data: bytes) -> np.ndarray | None:

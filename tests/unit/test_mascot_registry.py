@@ -41,7 +41,7 @@ def test_one_mascot_per_image_id_is_stem(mascots_dir: Path):
     registry = MascotRegistry.from_directory(mascots_dir)
     assert registry.ids == ("mascot-cat", "mascot-owl")
     owl = registry["mascot-owl"]
-    assert owl.references[0].wh == (240, 320)
+    assert owl.references[0].wh == (600, 800)  # described at the canonical size, 800 px on its longer side
     assert len(owl.references[0].features.features) > 50
     assert owl.campaign is None and owl.height_m is None
 
