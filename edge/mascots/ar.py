@@ -28,9 +28,9 @@ import numpy as np
 from edge.errors import SourceError
 from edge.frames.video_out import open_video_writer
 from edge.mascots.detection import MascotDetection
-from edge.mascots.detector import DetectorSettings, MascotDetector, with_confirmed
+from edge.mascots.detector import MascotDetector, with_confirmed
 from edge.mascots.overlay import OverlayStyle, draw_overlay
-from edge.mascots.registry import MascotRegistry, Reference
+from edge.mascots.registry import Reference
 from edge.privacy.blur import FaceBlurrer, blur_regions
 
 __all__ = ["ArResult", "CornerTracker", "render_ar"]
@@ -173,9 +173,7 @@ def render_ar(
 
     if detect_every < 1:
         raise ConfigError(f"detect_every: expected >= 1, got {detect_every}")
-    if detector is None:
-        settings = DetectorSettings() if max_pixels is None else DetectorSettings(max_pixels=max_pixels)
-        detector = MascotDetector(MascotRegistry.from_directory(mascots_dir), settings)
+    detector = detector or MascotDetector.from_directory(mascots_dir, max_pixels)
     refs = {m.mascot_id: m.references[0] for m in detector.registry.mascots}
     cap = cv2.VideoCapture(str(source))
     if not cap.isOpened():

@@ -20,7 +20,8 @@ class MascotDetection:
         corners: (4, 2) float32, the reference's TL, TR, BR, BL corners in frame px.
         bbox_xywh: box of the corners, frame px (x, y, width, height).
         score: 0–1 appearance agreement with the reference.
-        homography: 3×3 float64, reference px → frame px.
+        homography: 3×3 float64, reference px (of the reference as described, `Reference.wh`)
+            → frame px.
         reference: index of the mascot's reference image the homography maps from.
     """
 

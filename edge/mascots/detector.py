@@ -145,6 +145,13 @@ class MascotDetector:
         self._pool = (ThreadPoolExecutor(self.settings.threads, thread_name_prefix="mascot-detect")
                       if self.settings.threads > 1 else None)
 
+    @classmethod
+    def from_directory(cls, mascots_dir, max_pixels: int | None = None) -> MascotDetector:
+        """A detector of the mascots in `mascots_dir` (`MascotRegistry.from_directory`), searching
+        frames of up to `max_pixels` (default: `DetectorSettings.max_pixels`) at their own size."""
+        settings = DetectorSettings() if max_pixels is None else DetectorSettings(max_pixels=max_pixels)
+        return cls(MascotRegistry.from_directory(mascots_dir), settings)
+
     def close(self) -> None:
         """Stop the worker threads (idempotent); `detect` then runs single-threaded."""
         if self._pool is not None:

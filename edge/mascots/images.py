@@ -17,8 +17,8 @@ import numpy as np
 
 from edge.errors import ConfigError
 from edge.mascots.detection import MascotDetection
-from edge.mascots.detector import DetectorSettings, MascotDetector
-from edge.mascots.registry import IMAGE_SUFFIXES, MascotRegistry
+from edge.mascots.detector import MascotDetector
+from edge.mascots.registry import IMAGE_SUFFIXES
 
 __all__ = ["ImageResult", "detect_images"]
 
@@ -72,8 +72,7 @@ def detect_images(
     if not images_dir.is_dir():
         raise ConfigError(f"images directory {images_dir} does not exist or is not a directory")
     if detector is None:
-        settings = DetectorSettings() if max_pixels is None else DetectorSettings(max_pixels=max_pixels)
-        detector = MascotDetector(MascotRegistry.from_directory(mascots_dir), settings)
+        detector = MascotDetector.from_directory(mascots_dir, max_pixels)
     return _run(detector, images_dir)
 
 
