@@ -308,6 +308,8 @@ def conditions(detector: MascotDetector, n: int, seed: int) -> int:
         "JPEG quality 15": lambda im: jpeg(im, 15),
         "sensor noise σ 15": lambda im: noise(im, 15),
         "horizontal motion blur 9 px": lambda im: motion(im, 9),
+        "out of focus, Gaussian σ 2.5": lambda im: cv2.GaussianBlur(im, (0, 0), 2.5),
+        "out of focus, Gaussian σ 3.5": lambda im: cv2.GaussianBlur(im, (0, 0), 3.5),
         "dark: ×0.2 and noise σ 3": lambda im: noise((im * 0.2).astype(np.uint8), 3),
         "a 640×360 camera upscaled, JPEG 40": lambda im: jpeg(cv2.resize(
             cv2.resize(im, (640, 360), interpolation=cv2.INTER_AREA), (im.shape[1], im.shape[0])), 40),

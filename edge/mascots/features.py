@@ -36,8 +36,8 @@ __all__ = [
 ]
 
 # 5: keypoints of a cut-out reference only inside its opaque part; 6: references of any size
-# described at the canonical size
-FEATURES_VERSION = 6
+# described at the canonical size; 7: soft copies of the small scales
+FEATURES_VERSION = 7
 # A reference is described with its longer side this long (the registry scales it), and at these
 # scales of that: a 600×800 card at 400, 200 and 100 px tall, so that its features meet a frame's
 # ORB pyramid for targets from ~60 px (frame level 0 vs the 100 px copy) to 500 px.
@@ -205,6 +205,11 @@ def view_wh(ref_wh: tuple[int, int], view: int) -> tuple[int, int]:
 # scale): ORB's 31 px patch of a keypoint on the outline is half background, which in a store is
 # anything but the reference's fill, so such descriptors match nothing there.
 _OUTLINE_MARGIN_PX = 8
+# A small card seen by an out-of-focus camera has lost the fine corners of the sharp reference;
+# the frontal view's 200 and 100 px copies are also described blurred (σ in their own px), whose
+# corners are the blobs and strokes that remain.
+_SOFT_SIGMA = 2.0
+_SOFT_SCALES = (0.25, 0.125)
 
 
 def reference_features(gray: np.ndarray, opaque: np.ndarray | None = None) -> ReferenceFeatures:
@@ -217,12 +222,16 @@ def reference_features(gray: np.ndarray, opaque: np.ndarray | None = None) -> Re
         for scale, n in zip(REFERENCE_SCALES, _REFERENCE_FEATURES_PER_SCALE, strict=True):
             small = cv2.resize(gray, None, fx=scale * sx, fy=scale * sy,
                                interpolation=cv2.INTER_LINEAR)
-            f = extract_features(small, int(n * share), fast_threshold=10,
-                                 mask=None if opaque is None else _inside_outline(opaque, small.shape))
-            xy = f.xy / np.array([scale * sx, scale * sy], np.float32)
-            feats.append(Features(xy, f.size / scale, f.angle, f.descriptors))
-            views_xy.append(xy * np.array([sx, sy], np.float32))
-            view_ids.append(np.full(len(f), v, np.int32))
+            mask = None if opaque is None else _inside_outline(opaque, small.shape)
+            copies = [small]
+            if v == 0 and scale in _SOFT_SCALES:
+                copies.append(cv2.GaussianBlur(small, (0, 0), _SOFT_SIGMA))
+            for image in copies:
+                f = extract_features(image, int(n * share), fast_threshold=10, mask=mask)
+                xy = f.xy / np.array([scale * sx, scale * sy], np.float32)
+                feats.append(Features(xy, f.size / scale, f.angle, f.descriptors))
+                views_xy.append(xy * np.array([sx, sy], np.float32))
+                view_ids.append(np.full(len(f), v, np.int32))
     return ReferenceFeatures(
         Features.concat(feats),
         np.concatenate(views_xy).astype(np.float32),

@@ -310,3 +310,36 @@ def test_confirm_of_an_unregistered_mascot_is_none(detector):
     last = detector.detect(image)[0]
     stranger = type(last)("mascot-unknown", last.corners, last.bbox_xywh, last.score, last.homography)
     assert detector.confirm(image, stranger) is None
+
+
+def test_small_cards_seen_out_of_focus_are_found(detector):
+    # 16 cards 60–80 px tall at random poses, the whole frame blurred σ 2 px (a soft camera): the
+    # FAST threshold is lowered for a soft frame and the references' small copies are also
+    # described blurred. Measured 14 of 16; before, 10.
+    sys.path.insert(0, str(ROOT / "bench"))
+    from synth_mascots import random_pose
+
+    backgrounds = [cv2.resize(cv2.imread(str(SAMPLES / f)), (1280, 720)) for f in ("010.jpg", "017.jpg", "002.jpg")]
+    rng = np.random.default_rng(21)
+    found, other = 0, []
+    for i in range(16):
+        name = ("mascot-fox", "mascot-panda")[i % 2]
+        card = cv2.imread(str(MASCOTS / f"{name}.png"))
+        h = random_pose(rng, float(rng.uniform(60, 80)))
+        mask = cv2.warpPerspective(np.ones(card.shape[:2], np.float32), h, (1280, 720))[..., None]
+        scene = (backgrounds[i % 3] * (1 - mask)
+                 + cv2.warpPerspective(card, h, (1280, 720), flags=cv2.INTER_AREA) * mask).astype(np.uint8)
+        dets = detector.detect(cv2.GaussianBlur(scene, (0, 0), 2.0))
+        found += any(d.mascot_id == name for d in dets)
+        other += [(i, d.mascot_id) for d in dets if d.mascot_id != name]
+    assert other == []
+    assert found >= 13
+
+
+def test_softness_tells_an_out_of_focus_frame_from_a_sharp_one():
+    from edge.mascots.detector import _softness
+
+    grey = [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) for p in sorted(SAMPLES.glob("*.jpg"))]
+    sharp = [_softness(g) for g in grey]
+    soft = [_softness(cv2.GaussianBlur(g, (0, 0), 2.5)) for g in grey]
+    assert max(sharp) < 0.8 < min(soft)
