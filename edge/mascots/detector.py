@@ -91,8 +91,9 @@ class DetectorSettings:
 
     Args:
         n_features: ORB features per frame; more finds smaller cards, costs ~5 ms per 1000.
-        fast_threshold: ORB's FAST corner threshold for a normally exposed frame; lowered in
-            proportion on a dimmer or flatter frame or crop (`_NORMAL_CONTRAST`).
+        fast_threshold: ORB's FAST corner threshold for a normally exposed, sharp frame; lowered
+            in proportion on a dimmer or flatter frame or crop (`_NORMAL_CONTRAST`), and down to
+            half on an out-of-focus frame (`_softness`, `_SOFT_FROM`).
         min_inliers: RANSAC inliers to consider a hypothesis at all (a 60 px card has ~8).
         min_score: appearance score to report; the guard against look-alike cards.
         max_hypotheses: clusters tried per reference view and frame; bounds the worst case.
