@@ -1,8 +1,11 @@
 """Find registered mascots in a frame: features → matches → clusters → homography → checks.
 
 Steps of `MascotDetector.detect`:
+0. A frame larger than `DetectorSettings.max_pixels` is searched downscaled (detections are
+   mapped back to its pixels).
 1. ORB features of the grey frame (colour is ignored on purpose: grey cameras, colour casts),
-   with two upscaled pyramid levels for small cards.
+   with two upscaled pyramid levels for small cards; the FAST threshold follows the frame's
+   contrast and focus.
 2. Ratio-tested matches against every reference (`matching.ReferenceIndex`).
 3. Hough clusters of consistent matches per reference (`matching.cluster_views`): strong ones
    are fitted (4–5); weak ones and failed fits mark places that a second stage looks at again in
