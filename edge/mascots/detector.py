@@ -39,6 +39,14 @@ from edge.mascots.features import (
     extract_features_parallel,
     view_wh,
 )
+from edge.mascots.frame_prep import (
+    fast_threshold,
+    grey,
+    halvings,
+    orb_budget,
+    to_frame_pixels,
+    working_scale,
+)
 from edge.mascots.matching import Matches, ReferenceIndex, centre_peak, cluster_views
 from edge.mascots.registry import MascotRegistry
 from edge.mascots.verify import appearance_score, plausible_quad, refine_alignment
@@ -70,19 +78,6 @@ _MAX_RESCANS = 3
 _PEAK_CELL_PX = 32
 _PEAK_MIN_VOTES = 5
 _PEAK_REACH = 0.7
-# The FAST threshold is for a normally exposed frame (grey standard deviation ≥ 40: all 20
-# samples but one are 44–75); a dimmer or flatter frame or crop gets a proportionally lower one,
-# down to 3. At a fifth of their brightness the samples kept 17 of 20 cards (12 at a fixed 12);
-# on normal synthetic scenes (~40 % are below 40) held-out recall rose 0.963 -> 0.969.
-_NORMAL_CONTRAST = 40.0
-_MIN_FAST_THRESHOLD = 3
-# Out of focus: above this `_softness` (a σ 1.5 blur keeping this share of the frame's gradients)
-# the FAST threshold is lowered, to half at 1 - (1 - _SOFT_FROM) / 2
-_SOFTNESS_SIGMA = 1.5
-_SOFT_FROM = 0.75
-# The frame size the settings are tuned for (cards 60–500 px tall), and ORB's level step
-_TUNED_PIXELS = 1280 * 720
-_ORB_SCALE = 1.2
 # An image narrower or lower than this cannot show enough of a card to verify (`verify.py` wants
 # a quad of at least 30 px with 55 % of it inside), and ORB's pyramid fails on a 1 px side.
 _MIN_IMAGE_PX = 16
@@ -95,8 +90,8 @@ class DetectorSettings:
     Args:
         n_features: ORB features per frame; more finds smaller cards, costs ~5 ms per 1000.
         fast_threshold: ORB's FAST corner threshold for a normally exposed, sharp frame; lowered
-            in proportion on a dimmer or flatter frame or crop (`_NORMAL_CONTRAST`), and down to
-            half on an out-of-focus frame (`_softness`, `_SOFT_FROM`).
+            in proportion on a dimmer or flatter frame or crop, and down to half on an
+            out-of-focus frame (`frame_prep.fast_threshold`).
         min_inliers: RANSAC inliers to consider a hypothesis at all (a 60 px card has ~8).
         min_score: appearance score to report; the guard against look-alike cards.
         max_hypotheses: clusters tried per reference view and frame; bounds the worst case.
@@ -178,21 +173,21 @@ class MascotDetector:
         A frame of more than `settings.max_pixels` is searched at that size (its aspect kept)
         and the detections are mapped back to its own pixels (see `DetectorSettings.max_pixels`).
         """
-        gray = _grey(image)
+        gray = grey(image)
         if min(gray.shape[:2]) < _MIN_IMAGE_PX:
             return []
-        scale = _working_scale(gray.shape, self.settings.max_pixels)
+        scale = working_scale(gray.shape, self.settings.max_pixels)
         if scale == 1.0:
             return self._detect(gray)
         small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         if min(small.shape[:2]) < _MIN_IMAGE_PX:  # a sliver of an image, shrunk to nothing
             return []
-        return [_scaled(d, small.shape, gray.shape) for d in self._detect(small)]
+        return [to_frame_pixels(d, small.shape, gray.shape) for d in self._detect(small)]
 
     def _detect(self, gray: np.ndarray) -> list[MascotDetection]:
         s = self.settings
-        fast = self._fast_threshold(gray, soft=True)
-        n_features, levels = _frame_pyramid(gray.shape, s)
+        fast = fast_threshold(gray, s.fast_threshold, soft=True)
+        n_features, levels = orb_budget(gray.shape, s.n_features, s.levels, s.upscaled_levels)
         if self._pool is not None and gray.shape[0] >= 400:
             frame = extract_features_parallel(gray, n_features, fast, self._pool,
                                               s.upscaled_levels, levels)
@@ -200,7 +195,7 @@ class MascotDetector:
             frame = extract_features(gray, n_features, fast,
                                      first_level=s.upscaled_levels, levels=levels)
         per_slot = self._index.match(frame, self._pool)
-        pyramid = _pyramid(gray)
+        pyramid = halvings(gray)
         # the references are independent until the final suppression, so each reference's
         # clusters are fitted on its own thread (OpenCV and numpy sorts release the GIL)
         stages = self._map(lambda slot: self._first_stage(per_slot, slot, pyramid), per_slot)
@@ -231,10 +226,10 @@ class MascotDetector:
             ref = self.registry[last.mascot_id].references[last.reference]
         except (KeyError, IndexError):
             return None
-        gray = _grey(image)
+        gray = grey(image)
         if min(gray.shape[:2]) < _MIN_IMAGE_PX:
             return None
-        pyramid = _pyramid(gray)
+        pyramid = halvings(gray)
         frame_wh = (gray.shape[1], gray.shape[0])
         best = _better(None, last.homography, ref, pyramid, frame_wh)
         # The pose is another frame's, verified there, so a good start for ECC even when a few
@@ -248,17 +243,6 @@ class MascotDetector:
             return None
         score, h, corners = best
         return MascotDetection.at_pose(last.mascot_id, h, corners, score, last.reference)
-
-    def _fast_threshold(self, gray: np.ndarray, soft: bool = False) -> int:
-        """`settings.fast_threshold`, lowered in proportion for an image of less contrast than a
-        normally exposed one (grey standard deviation below _NORMAL_CONTRAST): a dim frame's
-        corners are as dim as the frame, and a fixed threshold loses the card's. With `soft`,
-        lowered as well, down to half, for an out-of-focus frame (`_softness`)."""
-        contrast = float(cv2.meanStdDev(gray)[1][0, 0])
-        t = self.settings.fast_threshold
-        if soft:
-            t *= float(np.clip((1.0 - _softness(gray)) / (1.0 - _SOFT_FROM), 0.5, 1.0))
-        return int(np.clip(round(t * contrast / _NORMAL_CONTRAST), _MIN_FAST_THRESHOLD, t))
 
     def _map(self, fn, items) -> list:
         if self._pool is None or len(items) < 2:
@@ -372,7 +356,7 @@ class MascotDetector:
             return {}
         patch = gray[y0:y1, x0:x1]
         crop = cv2.resize(patch, None, fx=f, fy=f, interpolation=cv2.INTER_LINEAR)
-        feats = extract_features(crop, _RESCAN_FEATURES, self._fast_threshold(patch),
+        feats = extract_features(crop, _RESCAN_FEATURES, fast_threshold(patch, self.settings.fast_threshold),
                                  levels=self.settings.levels)
         feats = Features(feats.xy / f + np.array([x0, y0], np.float32), feats.size / f,
                          feats.angle, feats.descriptors)
@@ -439,61 +423,6 @@ def with_confirmed(detector, image, sightings: list, last: list) -> list:
         if again is not None:
             out.append(again)
     return out
-
-
-def _softness(gray: np.ndarray) -> float:
-    """How little a slight blur changes the gradients of the middle quarter of the frame (0–1):
-    0.43–0.74 on the samples and synthetic scenes, 0.78–0.9 out of focus by σ 1.5 px, 0.87–0.95
-    by σ 2.5 px."""
-    h, w = gray.shape[:2]
-    middle = gray[h // 4:h - h // 4, w // 4:w - w // 4]
-
-    def energy(image: np.ndarray) -> float:
-        return float(cv2.norm(cv2.Sobel(image, cv2.CV_32F, 1, 0), cv2.NORM_L1)
-                     + cv2.norm(cv2.Sobel(image, cv2.CV_32F, 0, 1), cv2.NORM_L1))
-
-    sharp = energy(middle)
-    return energy(cv2.GaussianBlur(middle, (0, 0), _SOFTNESS_SIGMA)) / sharp if sharp > 0 else 1.0
-
-
-def _frame_pyramid(shape: tuple[int, ...], s: DetectorSettings) -> tuple[int, int]:
-    """(ORB features, levels at and below full resolution) for a frame of `shape`.
-
-    `s.levels` reach down far enough for the largest card of a 1280×720 frame. A larger frame
-    (`max_pixels` raised) gets one more level per ×1.2 of size, so that its largest cards still
-    meet the references, and the budget of those levels on top, so that the others keep theirs.
-    """
-    extra = max(0, round(np.log(np.sqrt(shape[0] * shape[1] / _TUNED_PIXELS)) / np.log(_ORB_SCALE)))
-    if extra == 0:
-        return s.n_features, s.levels
-    n = s.levels + s.upscaled_levels
-    keep = (1 - (1 / _ORB_SCALE) ** (n + extra)) / (1 - (1 / _ORB_SCALE) ** n)
-    return round(s.n_features * keep), s.levels + extra
-
-
-def _working_scale(shape: tuple[int, ...], max_pixels: int) -> float:
-    """The factor (≤ 1) that brings an image of `shape` to at most `max_pixels`."""
-    pixels = shape[0] * shape[1]
-    return 1.0 if pixels <= max_pixels else float(np.sqrt(max_pixels / pixels))
-
-
-def _scaled(d: MascotDetection, small: tuple[int, ...], full: tuple[int, ...]) -> MascotDetection:
-    """`d`, found in a downscaled copy of shape `small`, in the pixels of the frame of shape `full`."""
-    sx, sy = full[1] / small[1], full[0] / small[0]
-    up = np.diag([sx, sy, 1.0]) @ d.homography
-    return MascotDetection.at_pose(d.mascot_id, up, d.corners * np.float32([sx, sy]), d.score, d.reference)
-
-
-def _grey(image: np.ndarray) -> np.ndarray:
-    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-
-
-def _pyramid(gray: np.ndarray) -> list[np.ndarray]:
-    """The grey frame and 4 halvings (the appearance check and ECC sample the fitting one)."""
-    pyramid = [gray]
-    for _ in range(4):
-        pyramid.append(cv2.pyrDown(pyramid[-1]))
-    return pyramid
 
 
 def _better(best, hc: np.ndarray, ref, pyramid: list[np.ndarray], frame_wh: tuple[int, int]):

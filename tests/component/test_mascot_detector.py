@@ -337,9 +337,9 @@ def test_small_cards_seen_out_of_focus_are_found(detector):
 
 
 def test_softness_tells_an_out_of_focus_frame_from_a_sharp_one():
-    from edge.mascots.detector import _softness
+    from edge.mascots.frame_prep import softness
 
     grey = [cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) for p in sorted(SAMPLES.glob("*.jpg"))]
-    sharp = [_softness(g) for g in grey]
-    soft = [_softness(cv2.GaussianBlur(g, (0, 0), 2.5)) for g in grey]
+    sharp = [softness(g) for g in grey]
+    soft = [softness(cv2.GaussianBlur(g, (0, 0), 2.5)) for g in grey]
     assert max(sharp) < 0.8 < min(soft)
