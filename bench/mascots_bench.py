@@ -9,6 +9,12 @@ that id is ≥ 0.5 (each label matched once); anything else is a false detection
 
     .venv/bin/python bench/mascots_bench.py --synthetic 200 --write bench/results/mascots.md
 
+Other questions, each its own mode (BENCHMARKS.md has their tables): `--draws N` (recall per
+random LSH draw), `--sequence K` (a fixed camera: detection with confirmation), `--frame-sizes
+WxH,…` (frames of other sizes, `--searched-at`, `--heights`), `--reference-scale F` (references
+registered from larger or smaller images), `--cutouts N` (cut-out references and look-alikes),
+`--conditions` (camera faults: JPEG, noise, blur, dark, low resolution).
+
 Run it alone: the machine has 2 cores and timing is wall-clock per `detect` call.
 """
 
