@@ -119,3 +119,19 @@ def test_closed_blurrer_refuses(frames):
 def test_bad_confidence():
     with pytest.raises(ValueError, match="min_confidence"):
         FaceBlurrer(min_confidence=0.0)
+
+
+def test_a_large_region_keeps_no_detail_finer_than_a_tenth_of_it():
+    # a face 1000 px across (a close shopper in a 4K frame) is blurred in block units: reduced to
+    # 10 blocks across and smoothed as much (at full size its σ of 125 px took ~0.7 s a face).
+    # Whatever was in it, nothing finer than a tenth of it is left, as with the smaller faces'
+    # blur (σ an eighth of the region).
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (1400, 1400, 3), dtype=np.uint8)
+    out = blur_regions(image, [(200.0, 200.0, 1200.0, 1200.0)])
+    region = out[200:1200, 200:1200].astype(np.float32)
+    coarse = cv2.resize(cv2.resize(region, (10, 10), interpolation=cv2.INTER_AREA), (1000, 1000),
+                        interpolation=cv2.INTER_LINEAR)
+    assert np.abs(region - coarse).mean() < 2.0
+    assert region.std() < 0.1 * image.astype(np.float32).std()
+    np.testing.assert_array_equal(out[:200], image[:200])
