@@ -226,12 +226,15 @@ def _add_view_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _pixels(text: str) -> int:
+    from edge.config_settings import MAX_PIXELS_RANGE
+
+    lo, hi = MAX_PIXELS_RANGE
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if not 100_000 <= value <= 100_000_000:
-        raise argparse.ArgumentTypeError(f"expected a whole number of pixels from 100000 to 100000000, got {text!r}")
+    if not lo <= value <= hi:
+        raise argparse.ArgumentTypeError(f"expected a whole number of pixels from {lo} to {hi}, got {text!r}")
     return value
 
 

@@ -17,9 +17,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Setting", "SETTINGS", "validate", "settings_markdown", "REQUIRED"]
+__all__ = ["MAX_PIXELS_RANGE", "Setting", "SETTINGS", "validate", "settings_markdown", "REQUIRED"]
 
 REQUIRED = object()  # default of a field that must be given
+MAX_PIXELS_RANGE = (100_000, 100_000_000)  # mascots.max_pixels and --max-pixels
 ID_RE = re.compile(r"^[a-z0-9-]{1,64}$")
 
 
@@ -228,7 +229,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("mascots.max_pixels", "integer", 1920 * 1080,
             "a larger frame is searched for mascots downscaled to this many pixels (1920×1080); raise it to "
             "8294400 for a 4K camera whose mascot is under ~180 px tall (~2.5× the time a sample)",
-            parse=_int_between(100_000, 100_000_000)),
+            parse=_int_between(*MAX_PIXELS_RANGE)),
     Setting("mascots.min_dwell_s", "number", 5.0,
             "a person engages when their feet stay this long in the zone in front of a mascot",
             parse=_float_between(0.5, 600.0)),

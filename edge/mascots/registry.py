@@ -230,19 +230,18 @@ def _load_reference(path: Path, cache: Path | None) -> Reference:
     opaque = _opaque_part(data)
     gray, opaque = _canonical(gray, opaque)
     wh = (int(gray.shape[1]), int(gray.shape[0]))
-    if opaque is None:
-        features = _cached_features(path, digest, gray, cache)
-        return Reference(path, wh, features, reference_template(gray), ecc_template(gray), digest)
-    if opaque.mean() < 0.1:
-        raise ConfigError(f"reference image {path} is {100 * (1 - opaque.mean()):.0f} % transparent; "
-                          "give an image of the printed mascot")
-    # what is behind a cut-out in a store is anything: its transparent pixels get the mean of its
-    # opaque ones (no edge of their own) and only its opaque part is described and compared
-    gray = gray.copy()
-    gray[~opaque] = int(round(float(gray[opaque].mean())))
+    if opaque is not None:
+        if opaque.mean() < 0.1:
+            raise ConfigError(f"reference image {path} is {100 * (1 - opaque.mean()):.0f} % transparent; "
+                              "give an image of the printed mascot")
+        # what is behind a cut-out in a store is anything: its transparent pixels get the mean of
+        # its opaque ones (no edge of their own) and only its opaque part is described and compared
+        gray = gray.copy()
+        gray[~opaque] = int(round(float(gray[opaque].mean())))
     features = _cached_features(path, digest, gray, cache, opaque)
     return Reference(path, wh, features, reference_template(gray), ecc_template(gray), digest,
-                     template_coverage(opaque), ecc_mask(opaque))
+                     None if opaque is None else template_coverage(opaque),
+                     None if opaque is None else ecc_mask(opaque))
 
 
 def _canonical(gray: np.ndarray, opaque: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
