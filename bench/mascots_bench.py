@@ -13,7 +13,7 @@ Other questions, each its own mode (BENCHMARKS.md has their tables): `--draws N`
 random LSH draw), `--sequence K` (a fixed camera: detection with confirmation), `--frame-sizes
 WxH,…` (frames of other sizes, `--searched-at`, `--heights`), `--reference-scale F` (references
 registered from larger or smaller images), `--cutouts N` (cut-out references and look-alikes),
-`--conditions` (camera faults: JPEG, noise, blur, dark, low resolution).
+`--conditions` (camera faults: JPEG, noise, blur, dark, low resolution; glare; a wide-angle lens).
 
 Run it alone: the machine has 2 cores and timing is wall-clock per `detect` call.
 """
@@ -138,13 +138,14 @@ def best_of(detector: MascotDetector, repeat: int) -> str:
             f"p95 {np.percentile(best, 95):.1f} ms, fastest {min(best):.1f} ms.")
 
 
-def hash_draws(registry: MascotRegistry, draws: int, synthetic: int, seed: int) -> int:
+def hash_draws(registry: MascotRegistry, draws: int, synthetic: int, seed: int,
+               settings: DetectorSettings | None = None) -> int:
     """Recall of `draws` detectors built one after another in this process. The matcher's LSH
     index draws random hash functions when it is built (deterministic per process, so one detector
     gives the same answers run after run), and which weak matches of a small card it finds depends
     on them: this is the spread of recall that comes from that draw alone."""
     for k in range(draws):
-        with MascotDetector(registry) as detector:
+        with MascotDetector(registry, settings) as detector:
             rows = [("samples", run_samples(detector))]
             if synthetic:
                 rows.append((f"synthetic n={synthetic} seed={seed}", run_synthetic(detector, synthetic, seed)))
@@ -290,41 +291,20 @@ def machine() -> str:
 
 def conditions(detector: MascotDetector, n: int, seed: int) -> int:
     """Recall and false detections on the samples and `n` synthetic scenes, each spoilt one way
-    beyond what the synthetic set already varies (camera faults), and cut by the frame's edge."""
+    beyond what the synthetic set already varies: camera faults, glare, a wide-angle lens
+    (bench/mascot_conditions.py)."""
+    from mascot_conditions import spoilers
     from synth_mascots import generate
 
     labels = json.loads((SAMPLES / "labels.json").read_text())
     scenes = [(name, cv2.imread(str(SAMPLES / name)), labels["images"][name], []) for name in sorted(labels["images"])]
     scenes += [(s.name, s.image, s.labels, s.distractors) for s in generate(n, seed)]
     rng = np.random.default_rng(seed)
-
-    def jpeg(im: np.ndarray, q: int) -> np.ndarray:
-        return cv2.imdecode(cv2.imencode(".jpg", im, [cv2.IMWRITE_JPEG_QUALITY, q])[1], cv2.IMREAD_COLOR)
-
-    def noise(im: np.ndarray, sigma: float) -> np.ndarray:
-        return np.clip(im + rng.normal(0, sigma, im.shape), 0, 255).astype(np.uint8)
-
-    def motion(im: np.ndarray, length: int) -> np.ndarray:
-        k = np.zeros((length, length), np.float32)
-        k[length // 2] = 1.0 / length
-        return cv2.filter2D(im, -1, k)
-
-    spoilers = {
-        "as they are": lambda im: im,
-        "JPEG quality 15": lambda im: jpeg(im, 15),
-        "sensor noise σ 15": lambda im: noise(im, 15),
-        "horizontal motion blur 9 px": lambda im: motion(im, 9),
-        "out of focus, Gaussian σ 2.5": lambda im: cv2.GaussianBlur(im, (0, 0), 2.5),
-        "out of focus, Gaussian σ 3.5": lambda im: cv2.GaussianBlur(im, (0, 0), 3.5),
-        "dark: ×0.2 and noise σ 3": lambda im: noise((im * 0.2).astype(np.uint8), 3),
-        "a 640×360 camera upscaled, JPEG 40": lambda im: jpeg(cv2.resize(
-            cv2.resize(im, (640, 360), interpolation=cv2.INTER_AREA), (im.shape[1], im.shape[0])), 40),
-    }
     print("| frames | cards found | false detections |\n|---|---|---|")
-    for name, spoil in spoilers.items():
+    for name, spoil in spoilers(rng).items():
         tally = Tally()
         for image_name, image, labs, distractors in scenes:
-            score_image(detector, spoil(image), labs, distractors, image_name, tally)
+            score_image(detector, *spoil(image, labs, distractors), image_name, tally)
         print(f"| {name} | {tally.tp} of {tally.tp + tally.fn} | {tally.fp} |", flush=True)
     return 0
 
@@ -357,6 +337,8 @@ def main() -> int:
                         help="override DetectorSettings.min_score (calibration)")
     parser.add_argument("--no-centre-peaks", action="store_true",
                         help="DetectorSettings(centre_peaks=False): the faster detector")
+    parser.add_argument("--coarse", action="store_true",
+                        help="DetectorSettings(scale_factor=1.44, upscaled_levels=1, levels=4): the coarse pyramid")
     parser.add_argument("--write", type=Path, help="write a markdown report here")
     parser.add_argument("--verbose", action="store_true", help="list misses and false detections")
     parser.add_argument("--repeat", type=int, default=5,
@@ -389,13 +371,16 @@ def main() -> int:
         return cutouts(args.cutouts, args.seed)
     if args.frame_sizes:
         return frame_sizes(registry, args.frame_sizes, args.heights, args.searched_at, args.synthetic, args.seed)
+    options: dict = {"centre_peaks": not args.no_centre_peaks}
+    if args.min_score is not None:
+        options["min_score"] = args.min_score
+    if args.coarse:
+        options.update(scale_factor=1.44, upscaled_levels=1, levels=4)
+    settings = DetectorSettings(**options)
     if args.draws:
-        return hash_draws(registry, args.draws, args.synthetic, args.seed)
+        return hash_draws(registry, args.draws, args.synthetic, args.seed, settings)
     if args.sequence:
         return sequences(registry, args.sequence, args.seed)
-    settings = DetectorSettings(centre_peaks=not args.no_centre_peaks)
-    if args.min_score is not None:
-        settings = DetectorSettings(min_score=args.min_score, centre_peaks=not args.no_centre_peaks)
     detector = MascotDetector(registry, settings)
     detector.detect(np.zeros((720, 1280, 3), np.uint8))  # warm-up
     if args.conditions:

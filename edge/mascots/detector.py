@@ -105,6 +105,11 @@ class DetectorSettings:
             the rescanned crops. 6 reach 0.4×, where a 1000 px card meets the 400 px reference;
             ORB's usual 8 only add levels for cards beyond the 60–500 px range, and their
             keypoints (~14% of the budget) go to finer levels instead. ~2 ms less a frame.
+        scale_factor: step between those ORB levels (frame and crops; references keep 1.2). A
+            coarser pyramid is the faster detector: 1.44 with `upscaled_levels` 1 and `levels` 4
+            (×1.44 down to ×0.33) takes ~18 % less time a frame (42 against 52 ms here) and
+            finds as many synthetic cards, but 0.934 of the samples over 16 LSH draws against
+            0.950 (BENCHMARKS.md, session 12).
         max_pixels: a larger frame (a 4K camera, a 12 MP photo) is searched downscaled to this
             many pixels (1920×1080 by default, the most common store camera, searched at full
             detail), and the detections are given in the frame's own pixels. The time grows with
@@ -122,6 +127,7 @@ class DetectorSettings:
     upscaled_levels: int = 2
     centre_peaks: bool = True
     levels: int = 6
+    scale_factor: float = 1.2
     max_pixels: int = 1920 * 1080
 
 
@@ -189,13 +195,13 @@ class MascotDetector:
     def _detect(self, gray: np.ndarray) -> list[MascotDetection]:
         s = self.settings
         fast = fast_threshold(gray, s.fast_threshold, soft=True)
-        n_features, levels = orb_budget(gray.shape, s.n_features, s.levels, s.upscaled_levels)
+        n_features, levels = orb_budget(gray.shape, s.n_features, s.levels, s.upscaled_levels, s.scale_factor)
         if self._pool is not None and gray.shape[0] >= 400:
             frame = extract_features_parallel(gray, n_features, fast, self._pool,
-                                              s.upscaled_levels, levels)
+                                              s.upscaled_levels, levels, s.scale_factor)
         else:
-            frame = extract_features(gray, n_features, fast,
-                                     first_level=s.upscaled_levels, levels=levels)
+            frame = extract_features(gray, n_features, fast, first_level=s.upscaled_levels,
+                                     levels=levels, scale_factor=s.scale_factor)
         per_slot = self._index.match(frame, self._pool)
         pyramid = halvings(gray)
         # the references are independent until the final suppression, so each reference's
@@ -359,7 +365,7 @@ class MascotDetector:
         patch = gray[y0:y1, x0:x1]
         crop = cv2.resize(patch, None, fx=f, fy=f, interpolation=cv2.INTER_LINEAR)
         feats = extract_features(crop, _RESCAN_FEATURES, fast_threshold(patch, self.settings.fast_threshold),
-                                 levels=self.settings.levels)
+                                 levels=self.settings.levels, scale_factor=self.settings.scale_factor)
         feats = Features(feats.xy / f + np.array([x0, y0], np.float32), feats.size / f,
                          feats.angle, feats.descriptors)
         return self._index.match(feats)

@@ -89,14 +89,15 @@ class Features:
         )
 
 
-def _orb(n_features: int, fast_threshold: int, first_level: int, nlevels: int) -> cv2.ORB:
+def _orb(n_features: int, fast_threshold: int, first_level: int, nlevels: int,
+         scale_factor: float = _SCALE_FACTOR) -> cv2.ORB:
     # patchSize 31 is ORB's trained pattern; a small edge threshold keeps keypoints near the
     # border of the card, which matters for small targets. `first_level` > 0 puts the image at
-    # that pyramid level and fills the levels before it with upscaled copies (×1.2 each);
-    # `nlevels` counts all levels.
+    # that pyramid level and fills the levels before it with upscaled copies (×`scale_factor`
+    # each); `nlevels` counts all levels.
     return cv2.ORB_create(
         nfeatures=n_features,
-        scaleFactor=_SCALE_FACTOR,
+        scaleFactor=scale_factor,
         nlevels=nlevels,
         firstLevel=first_level,
         edgeThreshold=15,
@@ -107,56 +108,59 @@ def _orb(n_features: int, fast_threshold: int, first_level: int, nlevels: int) -
 
 def extract_features(
     gray: np.ndarray, n_features: int, fast_threshold: int = 12, first_level: int = 0,
-    levels: int = LEVELS, mask: np.ndarray | None = None,
+    levels: int = LEVELS, mask: np.ndarray | None = None, scale_factor: float = _SCALE_FACTOR,
 ) -> Features:
     """ORB keypoints and their descriptors of a grey uint8 image.
 
-    `first_level` adds that many upscaled pyramid levels (×1.2, ×1.44) below the image: a
-    60–100 px card then gets its keypoints at 1.2–1.44× its size, where ORB's 31 px patches
-    no longer cover a third of it. Costs ~+60% (2 levels) and the budget is shared with them.
-    `levels` counts the levels at and below full resolution (×1/1.2 each). `mask` (uint8, the
-    image's size): keypoints only where it is non-zero.
+    `first_level` adds that many upscaled pyramid levels (×`scale_factor` each) below the
+    image: a 60–100 px card then gets its keypoints at 1.2–1.44× its size, where ORB's 31 px
+    patches no longer cover a third of it; the budget is shared with them. `levels` counts the
+    levels at and below full resolution (×1/`scale_factor` each). `mask` (uint8, the image's
+    size): keypoints only where it is non-zero.
     """
-    orb = _orb(n_features, fast_threshold, first_level, levels + first_level)
+    orb = _orb(n_features, fast_threshold, first_level, levels + first_level, scale_factor)
     keypoints, descriptors = orb.detectAndCompute(gray, mask)
     return _features(keypoints, descriptors)
 
 
 def extract_features_parallel(
     gray: np.ndarray, n_features: int, fast_threshold: int, pool: Executor, first_level: int = 0,
-    levels: int = LEVELS,
+    levels: int = LEVELS, scale_factor: float = _SCALE_FACTOR,
 ) -> Features:
-    """`extract_features(gray, n_features, fast_threshold, first_level=first_level, levels=levels)`
-    with its pyramid levels shared between two threads.
+    """`extract_features(gray, n_features, fast_threshold, first_level=first_level, levels=levels,
+    scale_factor=scale_factor)` with its pyramid levels shared between two threads.
 
     ORB runs on one core. Here one thread takes the finest levels and the other the rest, split
     where their pixel counts balance (with 2 upscaled levels: the two upscaled ones against the
-    image's own). Each level keeps the budget ORB would give it and is resized the way ORB
+    image's own; with one ×1.44 level, that one against the image's own). Each level keeps the
+    budget ORB would give it and is resized the way ORB
     resizes it (upscaled levels from the image, the others each from the one above), so the
     features are the single-threaded call's, for about half its wall time. (Two overlapping
     bands of the image instead cost ~30% more CPU for the overlap and kept a third fewer.)
     """
     nlevels = levels + first_level
-    budgets = _level_budgets(n_features, nlevels)
-    areas = np.array([_SCALE_FACTOR ** (2 * (first_level - level)) for level in range(nlevels)])
+    budgets = _level_budgets(n_features, nlevels, scale_factor)
+    areas = np.array([scale_factor ** (2 * (first_level - level)) for level in range(nlevels)])
     split = int(np.argmin([max(areas[:k].sum(), areas[k:].sum()) for k in range(1, nlevels)])) + 1
 
     def levels(first: int, last: int) -> Features:
         image, scale = gray, 1.0
         for level in range(first_level + 1, first + 1):  # ORB's own chain of downscaled levels
-            scale = _SCALE_FACTOR ** (level - first_level)
+            scale = scale_factor ** (level - first_level)
             size = (round(gray.shape[1] / scale), round(gray.shape[0] / scale))
             image = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR_EXACT)
-        orb = _orb(sum(budgets[first:last]), fast_threshold, max(0, first_level - first), last - first)
+        orb = _orb(sum(budgets[first:last]), fast_threshold, max(0, first_level - first), last - first,
+                   scale_factor)
         f = _features(*orb.detectAndCompute(image, None))
         return f if scale == 1.0 else Features(f.xy * scale, f.size * scale, f.angle, f.descriptors)
 
     return Features.concat(list(pool.map(lambda span: levels(*span), ((0, split), (split, nlevels)))))
 
 
-def _level_budgets(n_features: int, nlevels: int) -> list[int]:
-    """Features ORB keeps per pyramid level: a geometric share (1/1.2 per level), as in OpenCV."""
-    factor = 1.0 / _SCALE_FACTOR
+def _level_budgets(n_features: int, nlevels: int, scale_factor: float = _SCALE_FACTOR) -> list[int]:
+    """Features ORB keeps per pyramid level: a geometric share (1/`scale_factor` per level), as
+    in OpenCV."""
+    factor = 1.0 / scale_factor
     first = n_features * (1 - factor) / (1 - factor ** nlevels)
     budgets = [round(first * factor ** level) for level in range(nlevels - 1)]
     return budgets + [max(0, n_features - sum(budgets))]

@@ -28,9 +28,8 @@ _MIN_FAST_THRESHOLD = 3
 # the FAST threshold is lowered, to half at 1 - (1 - _SOFT_FROM) / 2
 _SOFTNESS_SIGMA = 1.5
 _SOFT_FROM = 0.75
-# The frame size the detector is tuned for (cards 60–500 px tall), and ORB's level step
+# The frame size the detector is tuned for (cards 60–500 px tall)
 _TUNED_PIXELS = 1280 * 720
-_ORB_SCALE = 1.2
 # A frame of under this share of the tuned pixels is searched upscaled to them, by at most ×4
 _SMALL = 0.5
 _MAX_UPSCALE = 4.0
@@ -59,18 +58,21 @@ def to_frame_pixels(d: MascotDetection, work: tuple[int, ...], full: tuple[int, 
     return MascotDetection.at_pose(d.mascot_id, up, d.corners * np.float32([sx, sy]), d.score, d.reference)
 
 
-def orb_budget(shape: tuple[int, ...], n_features: int, levels: int, upscaled_levels: int) -> tuple[int, int]:
-    """(ORB features, levels at and below full resolution) for a frame of `shape`.
+def orb_budget(shape: tuple[int, ...], n_features: int, levels: int, upscaled_levels: int,
+               scale_factor: float) -> tuple[int, int]:
+    """(ORB features, levels at and below full resolution) for a frame of `shape`, whose ORB
+    pyramid steps by `scale_factor`.
 
     `levels` reach down far enough for the largest card of a 1280×720 frame. A larger frame
-    (`max_pixels` raised) gets one more level per ×1.2 of size, so that its largest cards still
-    meet the references, and the budget of those levels on top, so that the others keep theirs.
+    (`max_pixels` raised) gets one more level per `scale_factor` of size, so that its largest
+    cards still meet the references, and the budget of those levels on top, so that the others
+    keep theirs.
     """
-    extra = max(0, round(np.log(np.sqrt(shape[0] * shape[1] / _TUNED_PIXELS)) / np.log(_ORB_SCALE)))
+    extra = max(0, round(np.log(np.sqrt(shape[0] * shape[1] / _TUNED_PIXELS)) / np.log(scale_factor)))
     if extra == 0:
         return n_features, levels
     n = levels + upscaled_levels
-    keep = (1 - (1 / _ORB_SCALE) ** (n + extra)) / (1 - (1 / _ORB_SCALE) ** n)
+    keep = (1 - (1 / scale_factor) ** (n + extra)) / (1 - (1 / scale_factor) ** n)
     return round(n_features * keep), levels + extra
 
 

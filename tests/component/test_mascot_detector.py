@@ -61,16 +61,30 @@ def test_nothing_found_on_scenes_without_mascot(sample_results, name):
 
 
 def test_recall_on_samples(sample_results):
-    # Measured 0.90 (18/20; 0.70 before the upscaled ORB levels and the rescan stage): the misses
-    # are 66–86 px cards that are also turned ~50–60° or occluded (see bench/results/mascots.md).
+    # Measured 0.95 (19/20) in each of 16 LSH draws (`bench/mascots_bench.py --draws 16
+    # --synthetic 0`, session 12; 0.70 before the upscaled ORB levels and the rescan stage, 0.915
+    # on average in session 9): the miss is 019.jpg's 65 px fox, blurred and lying ~60° back.
     # The samples are held out (thresholds are chosen on synthetic seeds); the goal is 0.95; this
-    # guards the level reached and that every card taller than 110 px is found.
+    # guards the level reached, less one card for another draw, and that every card taller than
+    # 110 px is found.
     found = sum(len(match(d, LABELS["images"][n])[0]) for n, d in sample_results.items())
     total = sum(len(labs) for labs in LABELS["images"].values())
-    assert found / total >= 0.85
+    assert found / total >= 0.90
     missed_large = [(n, lab["height_px"]) for n, d in sample_results.items()
                     for lab in match(d, LABELS["images"][n])[2] if lab["height_px"] > 110]
     assert missed_large == []
+
+
+def test_the_faster_coarse_pyramid_keeps_the_samples_and_reports_nothing_false():
+    # DetectorSettings.scale_factor: ORB at ×1.44, ×1, ×0.69, ×0.48, ×0.33 instead of eight
+    # levels 1.2 apart. Measured 18–19 of 20 in 16 LSH draws (BENCHMARKS.md, session 12).
+    settings = DetectorSettings(scale_factor=1.44, upscaled_levels=1, levels=4)
+    with MascotDetector(MascotRegistry.from_directory(MASCOTS), settings) as fast:
+        results = {n: fast.detect(cv2.imread(str(SAMPLES / n))) for n in sorted(LABELS["images"])}
+    matched = {n: match(d, LABELS["images"][n]) for n, d in results.items()}
+    assert {n: [d.mascot_id for d in m[1]] for n, m in matched.items() if m[1]} == {}
+    assert sum(len(m[0]) for m in matched.values()) >= 17
+    assert [(n, lab["height_px"]) for n, m in matched.items() for lab in m[2] if lab["height_px"] > 110] == []
 
 
 @pytest.mark.parametrize("name", ["005.jpg", "008.jpg", "009.jpg", "012.jpg", "015.jpg"])
