@@ -107,9 +107,9 @@ class DetectorSettings:
             keypoints (~14% of the budget) go to finer levels instead. ~2 ms less a frame.
         scale_factor: step between those ORB levels (frame and crops; references keep 1.2). A
             coarser pyramid is the faster detector: 1.44 with `upscaled_levels` 1 and `levels` 4
-            (×1.44 down to ×0.33) takes ~18 % less time a frame (42 against 52 ms here) and
-            finds as many synthetic cards, but 0.934 of the samples over 16 LSH draws against
-            0.950 (BENCHMARKS.md, session 12).
+            (×1.44 down to ×0.33) takes ~20 % less time a frame (39–40 against 47–48 ms here)
+            and finds as many synthetic cards, but 0.934 of the samples over 16 LSH draws
+            against 0.950 (BENCHMARKS.md, session 12).
         max_pixels: a larger frame (a 4K camera, a 12 MP photo) is searched downscaled to this
             many pixels (1920×1080 by default, the most common store camera, searched at full
             detail), and the detections are given in the frame's own pixels. The time grows with

@@ -133,9 +133,9 @@ def extract_features_parallel(
     ORB runs on one core. Here one thread takes the finest levels and the other the rest, split
     where their pixel counts balance (with 2 upscaled levels: the two upscaled ones against the
     image's own; with one ×1.44 level, that one against the image's own). Each level keeps the
-    budget ORB would give it and is resized the way ORB
-    resizes it (upscaled levels from the image, the others each from the one above), so the
-    features are the single-threaded call's, for about half its wall time. (Two overlapping
+    budget ORB would give it and is resized the way ORB resizes it (upscaled levels from the
+    image, the others each from the one above), so the features are the single-threaded call's,
+    for about half its wall time. (Two overlapping
     bands of the image instead cost ~30% more CPU for the overlap and kept a third fewer.)
     """
     nlevels = levels + first_level
