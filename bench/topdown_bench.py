@@ -19,7 +19,8 @@ are hand-labelled: 1 to the right = in, 3 to the left = out):
 Camera and encoding faults (a second table, `degraded_clips()`; also alone with `--degraded-only`):
   monochrome, sensor noise σ 10, JPEG quality 30 and 15 per frame, under-exposed ×0.45, more
   contrast (γ 1.3), flatter (γ 0.7), crushed shadows (γ 1.6 × 0.6: shadows near black), a cheap
-  CCTV stream (320×200, blur σ 1.5, JPEG 30, 15 fps), and mirrored (truth in 3, out 1)
+  CCTV stream (320×200, blur σ 1.5, JPEG 30, 15 fps), mirrored (truth in 3, out 1), and the
+  rolling bands of mains-powered light (±10 % and ±20 %)
 
 Starting with people in view (a third table, `late_start_clips()`; also alone with
 `--late-starts-only`): the original cut to start at 13 frames (`LATE_STARTS`), some with a person
@@ -129,6 +130,17 @@ def degraded_clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
         small = cv2.resize(f, (320, 200), interpolation=cv2.INTER_AREA)
         return _jpeg(cv2.GaussianBlur(small, (0, 0), 1.5), 30)
 
+    def flicker(amplitude: float):
+        """Rolling-shutter bands of mains-powered light: 100 Hz seen by a 30 fps camera reading
+        800 rows in a frame time are bands 240 rows apart, rolling a third of a band a frame."""
+        frames = iter(range(10**9))
+
+        def f(frame):
+            rows = np.arange(frame.shape[0], dtype=np.float32)[:, None, None]
+            gain = 1 + amplitude * np.sin(2 * np.pi * (rows / 240 + next(frames) / 3))
+            return np.clip(frame * gain, 0, 255).astype(np.uint8)
+        return f
+
     full, line = (1280, 800), "640,800,640,0"
     return [(*c, 0.2) for c in [
         ("monochrome", _write("mono", 30, full, mono), line, (1, 3)),
@@ -142,6 +154,9 @@ def degraded_clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
         ("cheap CCTV 320×200, blur σ 1.5, JPEG 30, 15 fps", _write("cctv", 15, (320, 200), cctv, every=2),
          "160,200,160,0", (1, 3)),
         ("mirrored", _write("mirror", 30, full, lambda f: cv2.flip(f, 1)), line, (3, 1)),
+        ("flicker bands ±10 % (rolling shutter under mains light)", _write("flicker10", 30, full, flicker(0.1)),
+         line, (1, 3)),
+        ("flicker bands ±20 %", _write("flicker20", 30, full, flicker(0.2)), line, (1, 3)),
     ]]
 
 
