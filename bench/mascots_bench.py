@@ -351,13 +351,14 @@ def main() -> int:
     parser.add_argument("--reference-scale", type=float, default=1.0,
                         help="register the mascots from copies of their images scaled by this (3: a print file)")
     parser.add_argument("--conditions", action="store_true",
-                        help="instead: the samples and --synthetic scenes spoilt in camera-fault ways")
+                        help="instead: the samples and --synthetic scenes spoilt one way at a time "
+                             "(camera faults, glare, a wide-angle lens)")
     parser.add_argument("--cutouts", type=int, default=0,
                         help="instead: N scenes of mascots registered as cut-outs (PNG with transparency) "
                              "and N of cut-out look-alikes")
     parser.add_argument("--frame-sizes", type=_sizes, default=None,
-                        help="instead: synthetic scenes of these sizes (WxH,WxH…) searched at 1280×720 "
-                             "and at their own size")
+                        help="instead: synthetic scenes of these sizes (WxH,WxH…) searched at the default "
+                             "max_pixels (1920×1080) and at their own size")
     parser.add_argument("--searched-at", type=_sizes, default=None,
                         help="with --frame-sizes: search them at these sizes too (WxH,…; max_pixels)")
     parser.add_argument("--heights", type=_pair, default=None,

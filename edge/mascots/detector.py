@@ -51,7 +51,7 @@ from edge.mascots.matching import Matches, ReferenceIndex, centre_peak, cluster_
 from edge.mascots.registry import MascotRegistry
 from edge.mascots.verify import appearance_score, plausible_quad, refine_alignment
 
-__all__ = ["DetectorSettings", "MascotDetector", "with_confirmed"]
+__all__ = ["DEFAULT_MAX_PIXELS", "DetectorSettings", "MascotDetector", "with_confirmed"]
 
 _FEW_INLIERS = 20  # below this, also try an affine start and ECC alignment
 # ECC starts only from a pose whose appearance score is at least this: of ~480 ECC runs on
@@ -81,6 +81,8 @@ _PEAK_REACH = 0.7
 # An image narrower or lower than this cannot show enough of a card to verify (`verify.py` wants
 # a quad of at least 30 px with 55 % of it inside), and ORB's pyramid fails on a 1 px side.
 _MIN_IMAGE_PX = 16
+# Frames up to 1920×1080, the most common store camera, are searched at their own size
+DEFAULT_MAX_PIXELS = 1920 * 1080
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,7 @@ class DetectorSettings:
     centre_peaks: bool = True
     levels: int = 6
     scale_factor: float = 1.2
-    max_pixels: int = 1920 * 1080
+    max_pixels: int = DEFAULT_MAX_PIXELS
 
 
 class MascotDetector:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from edge.errors import ConfigError
 from edge.frames.frame import Frame
-from edge.mascots.detector import with_confirmed
+from edge.mascots.detector import DEFAULT_MAX_PIXELS, with_confirmed
 from edge.mascots.engagement import EngagementMonitor, EngagementSettings, MascotAlert
 from edge.tracks.tracks import Tracks
 
@@ -34,7 +34,7 @@ class MascotsConfig:
     cameras: tuple[str, ...] | None
     sample_every_s: float
     engagement: EngagementSettings
-    max_pixels: int = 1920 * 1080
+    max_pixels: int = DEFAULT_MAX_PIXELS
 
     def watches(self, camera_id: str) -> bool:
         return self.cameras is None or camera_id in self.cameras
@@ -51,7 +51,7 @@ def mascots_config(section: Mapping) -> MascotsConfig | None:
         engagement=EngagementSettings(zone_margin=float(section.get("zone_margin", 0.5)),
                                       min_dwell_s=float(section.get("min_dwell_s", 5.0)),
                                       missing_alert_s=60.0 * float(section.get("missing_alert_min", 10.0))),
-        max_pixels=int(section.get("max_pixels", 1920 * 1080)),
+        max_pixels=int(section.get("max_pixels", DEFAULT_MAX_PIXELS)),
     )
 
 
