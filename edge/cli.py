@@ -292,7 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     q = msub.add_parser("detect", help="find registered mascots in a folder of images",
                         description=run_mascots_detect.__doc__)
     q.add_argument("--mascots", required=True, type=Path, help="folder of reference images, one mascot per file")
-    q.add_argument("--images", required=True, type=Path, help="folder of images to search")
+    q.add_argument("--images", required=True, type=Path,
+                   help="folder of images to search (.png .jpg .jpeg .bmp .webp .tif .tiff; other files are ignored)")
     q.add_argument("--json", action="store_true", help="one JSON object per image, per line, in file-name order")
     _add_max_pixels_arg(q)
     q.set_defaults(run=run_mascots_detect)

@@ -18,9 +18,13 @@ import numpy as np
 from edge.errors import ConfigError
 from edge.mascots.detection import MascotDetection
 from edge.mascots.detector import MascotDetector
-from edge.mascots.registry import IMAGE_SUFFIXES
 
-__all__ = ["ImageResult", "detect_images"]
+__all__ = ["FRAME_SUFFIXES", "ImageResult", "detect_images"]
+
+# What a folder of photos or exported frames may hold: every still format OpenCV decodes here
+# (a reference is PNG or JPEG, `registry.IMAGE_SUFFIXES`; a photo from a phone or a web page is
+# often WebP, a frame grabbed by a VMS often BMP or TIFF)
+FRAME_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +65,9 @@ def detect_images(
 ) -> Iterator[ImageResult]:
     """Yield one `ImageResult` per image file of `images_dir`, in file-name order.
 
-    Files whose suffix is not an image suffix are ignored; an image that cannot be read or decoded
-    yields a result with `error` set and the run goes on.
+    Files whose suffix is not one of `FRAME_SUFFIXES`, and hidden files (a name starting with a
+    dot, such as the `._000.jpg` a Mac leaves on a USB stick), are ignored; an image that cannot
+    be read or decoded yields a result with `error` set and the run goes on.
 
     Raises:
         ConfigError: `images_dir` is not a directory, or the mascots directory is invalid
@@ -78,7 +83,7 @@ def detect_images(
 
 def _run(detector: MascotDetector, images_dir: Path) -> Iterator[ImageResult]:
     files = sorted(p for p in images_dir.iterdir()
-                   if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+                   if p.is_file() and p.suffix.lower() in FRAME_SUFFIXES and not p.name.startswith("."))
     for path in files:
         try:
             data = np.fromfile(path, np.uint8)

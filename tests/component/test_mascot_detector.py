@@ -279,6 +279,24 @@ def test_odd_images_are_searched_or_reported_and_the_run_goes_on(tmp_path, detec
         assert iou_xywh(r["detections"][0]["bbox"], label["bbox"]) >= 0.8
 
 
+def test_webp_bmp_and_tiff_photos_are_searched_and_hidden_files_skipped(tmp_path, detector):
+    """A phone's WebP, a VMS's BMP or TIFF export are searched like a JPEG; a Mac's `._` file is
+    not an image of the folder."""
+    images = tmp_path / "images"
+    images.mkdir()
+    sample = cv2.imread(str(SAMPLES / "013.jpg"))
+    for name in ("a.webp", "b.BMP", "c.tif", "d.tiff"):
+        assert cv2.imwrite(str(images / name.lower()), sample)
+        (images / name.lower()).rename(images / name)
+    (images / "._a.jpg").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    results = [r.to_json() for r in detect_images(MASCOTS, images, detector=detector)]
+    assert [r["image"] for r in results] == ["a.webp", "b.BMP", "c.tif", "d.tiff"]
+    label = LABELS["images"]["013.jpg"][0]
+    for r in results:
+        assert [d["mascot"] for d in r["detections"]] == [label["mascot"]], r["image"]
+        assert iou_xywh(r["detections"][0]["bbox"], label["bbox"]) >= 0.8
+
+
 def test_detect_images_bad_directory(tmp_path):
     from edge.errors import ConfigError
 
