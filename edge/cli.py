@@ -169,10 +169,11 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_mascots_detect(args: argparse.Namespace) -> int:
     """retail-edge mascots detect --mascots media/mascots --images photos/ --json"""
-    from edge.mascots.images import detect_images
+    from edge.mascots.images import FRAME_SUFFIXES, detect_images
 
-    errors = 0
+    images = errors = 0
     for result in detect_images(args.mascots, args.images, max_pixels=args.max_pixels):
+        images += 1
         errors += result.error is not None
         if args.json:
             print(json.dumps(result.to_json()), flush=True)
@@ -181,6 +182,11 @@ def run_mascots_detect(args: argparse.Namespace) -> int:
         else:
             found = ", ".join(f"{d.mascot_id} ({d.score:.2f})" for d in result.detections) or "no mascot"
             print(f"{result.image}: {found}", flush=True)
+    # stdout stays one line per image; what an operator should know goes to stderr
+    if not images:
+        print(f"retail-edge: no images in {args.images} (looked for {' '.join(FRAME_SUFFIXES)})", file=sys.stderr)
+    elif errors:
+        print(f"retail-edge: {errors} of {images} images could not be read (see their error entries)", file=sys.stderr)
     return 0
 
 
