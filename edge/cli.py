@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from edge.cli_runner import raising_parser
+from edge.cli_runner import raising_parser, stop_on_signals
 from edge.errors import ConfigError, RetailEdgeError, SourceError
 
 __all__ = ["main", "build_parser"]
@@ -47,7 +47,8 @@ def run_count(args: argparse.Namespace) -> int:
     parse_source(args.source)  # a missing file is a usage error before the model loads
     bar = ProgressBar(sys.stderr.isatty() and not args.no_progress)
     try:
-        result = count(args.source, config, on_progress=bar.update, max_frames=args.max_frames)
+        with stop_on_signals() as stop:
+            result = count(args.source, config, on_progress=bar.update, max_frames=args.max_frames, stop=stop)
     finally:
         bar.close()
     if args.json:
@@ -82,8 +83,10 @@ def run_preview(args: argparse.Namespace) -> int:
     parse_source(args.source)
     bar = ProgressBar(sys.stderr.isatty())
     try:
-        result = preview(args.source, config, out=args.out, out_dir=args.out_dir,
-                         snapshot_every=args.snapshot_every, max_frames=args.max_frames, on_progress=bar.update)
+        with stop_on_signals() as stop:
+            result = preview(args.source, config, out=args.out, out_dir=args.out_dir,
+                             snapshot_every=args.snapshot_every, max_frames=args.max_frames,
+                             on_progress=bar.update, stop=stop)
     finally:
         bar.close()
     print(json.dumps({"frames": result.frames, "written": [str(p) for p in result.written]}))
@@ -115,8 +118,6 @@ def _id_arg(field_name: str):
 def run_agent_command(args: argparse.Namespace) -> int:
     """retail-edge run --config /etc/retail-edge/edge.yaml
     retail-edge run --source clip.mp4 --store s1 --camera door --broker mqtt://127.0.0.1:1883 --line 0,300,768,300"""
-    import signal
-    import threading
     from dataclasses import replace
 
     from edge.agent import run_agent, settings_from_args, settings_from_config
@@ -144,10 +145,8 @@ def run_agent_command(args: argparse.Namespace) -> int:
                                       mascots_dir=args.mascots)
     if args.view:
         settings = replace(settings, cameras=tuple(with_view(c, args.view) for c in settings.cameras))
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    result = run_agent(settings, stop)
+    with stop_on_signals() as stop:
+        result = run_agent(settings, stop)
     print(json.dumps({"frames": result.frames, "windows": result.windows, "pending": result.pending}))
     return 1 if result.failed_cameras else 0
 
@@ -198,9 +197,10 @@ def run_ar(args: argparse.Namespace) -> int:
     parse_source(args.source)
     bar = ProgressBar(sys.stderr.isatty())
     try:
-        result = render_ar(args.source, args.mascots, args.out, detect_every=args.detect_every,
-                           max_pixels=args.max_pixels,
-                           max_frames=args.max_frames, on_progress=lambda n: bar.update(n, None))
+        with stop_on_signals() as stop:
+            result = render_ar(args.source, args.mascots, args.out, detect_every=args.detect_every,
+                               max_pixels=args.max_pixels, max_frames=args.max_frames,
+                               on_progress=lambda n: bar.update(n, None), stop=stop)
     finally:
         bar.close()
     print(json.dumps({"frames": result.frames, "mascots_seen": list(result.mascots_seen),

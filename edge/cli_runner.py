@@ -1,14 +1,18 @@
 """What both command lines (retail-edge, retail-hub) do around their handlers: run one, and
-turn an error into one clear line and an exit code (0 ok, 2 usage/config, 1 runtime)."""
+turn an error into one clear line and an exit code (0 ok, 2 usage/config, 1 runtime); and the
+stop event that SIGTERM and SIGINT set for the commands that read a camera until stopped."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
-__all__ = ["run_command", "raising_parser"]
+__all__ = ["run_command", "raising_parser", "stop_on_signals"]
 
 
 def run_command(prog: str, build_parser: Callable[[], argparse.ArgumentParser], argv: list[str] | None,
@@ -39,3 +43,20 @@ def raising_parser(error: type[Exception]) -> type[argparse.ArgumentParser]:
             raise error(message)
 
     return Parser
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """An event that SIGTERM or SIGINT sets, instead of killing the process, while the block runs.
+
+    `count`, `preview`, `ar` and `run` on a live camera go on until they are stopped: by Ctrl-C,
+    `timeout`, systemd or `docker stop`. With this they finish the frame in hand, close their
+    video (an MP4 cut off by a kill has no index and does not play) and print their result.
+    """
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

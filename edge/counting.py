@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,8 +60,10 @@ def count(
     on_progress: Callable[[int, int | None], None] | None = None,
     max_frames: int | None = None,
     min_count: int = DEFAULT_MIN_COUNT,
+    stop: threading.Event | None = None,
 ) -> CountResult:
-    """Count line crossings and zone figures over a whole source (a live source: until it ends).
+    """Count line crossings and zone figures over a whole source (a live source: until it ends),
+    or until `stop` is set: the totals are then those of the frames read so far.
 
     Raises:
         SourceError: the source cannot be opened.
@@ -73,7 +76,7 @@ def count(
     first_ts = last_ts = 0.0
     with open_source(source) as video:
         pipeline = CameraPipeline(config, detector, window_s=WHOLE_RUN_WINDOW_S, min_count=min_count)
-        for frame in video.frames(max_frames):
+        for frame in video.frames(max_frames, stop):
             result = pipeline.process(frame, frame.ts)
             for e in result.events:
                 totals[e.line_id][e.direction] += 1

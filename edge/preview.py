@@ -11,6 +11,7 @@ else is written; frames are not kept.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,8 +108,10 @@ def preview(
     snapshot_every: int | None = None,
     max_frames: int | None = None,
     on_progress: Callable[[int, int | None], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> PreviewResult:
-    """Write the annotated, face-blurred video and/or PNG snapshots.
+    """Write the annotated, face-blurred video and/or PNG snapshots (until the source ends, or
+    `stop` is set: the video written so far is then closed properly and plays).
 
     Raises:
         ConfigError: neither an output file nor a snapshot folder is given.
@@ -128,7 +131,7 @@ def preview(
     with open_source(source) as video, FaceBlurrer() as blurrer:
         pipeline = CameraPipeline(config, detector, window_s=3600)
         try:
-            for frame in video.frames(max_frames):
+            for frame in video.frames(max_frames, stop):
                 result = pipeline.process(frame, frame.ts)
                 for e in result.events:
                     totals[e.line_id][e.direction] += 1

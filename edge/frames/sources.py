@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -101,10 +102,11 @@ class VideoSource:
     def is_live(self) -> bool:
         return self.spec.is_live
 
-    def frames(self, max_frames: int | None = None) -> Iterator[Frame]:
-        """Frames until the end of a file, or until a live source stops delivering."""
+    def frames(self, max_frames: int | None = None, stop: threading.Event | None = None) -> Iterator[Frame]:
+        """Frames until the end of a file, until a live source stops delivering, or until `stop`
+        is set (checked before each read: a command stopped by a signal ends its work cleanly)."""
         index = 0
-        while max_frames is None or index < max_frames:
+        while (max_frames is None or index < max_frames) and not (stop is not None and stop.is_set()):
             ok, image = self._cap.read()
             if not ok or image is None:
                 return

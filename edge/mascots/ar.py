@@ -18,6 +18,7 @@ Per frame:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.errors import SourceError
+from edge.frames.sources import open_source
 from edge.frames.video_out import open_video_writer
 from edge.mascots.detection import MascotDetection
 from edge.mascots.detector import MascotDetector, with_confirmed
@@ -147,13 +148,16 @@ def render_ar(
     detector: MascotDetector | None = None,
     on_progress: Callable[[int], None] | None = None,
     max_pixels: int | None = None,
+    stop: threading.Event | None = None,
 ) -> ArResult:
-    """Render `source` with the overlay on every registered mascot into `out_path` (mp4v).
+    """Render `source` with the overlay on every registered mascot into `out_path` (mp4v), until
+    the source ends or `stop` is set (a live camera runs until stopped; the video written so far
+    is then closed properly and plays).
 
     Args:
-        source: video file path (anything `cv2.VideoCapture` opens).
+        source: a file, stream URL or USB camera index, as `--source` takes it (`open_source`).
         mascots_dir: registered mascots (see `MascotRegistry.from_directory`).
-        out_path: mp4 file to write (parent folder must exist).
+        out_path: mp4 file to write (its folder is made if missing).
         detect_every: run the detector on every n-th frame, track in between (≥ 1).
         smoothing: exponential smoothing of the corners (0 = raw detections).
         max_frames: stop after this many frames.
@@ -163,6 +167,7 @@ def render_ar(
         max_pixels: the built detector searches larger frames downscaled to this many pixels
             (default: `DetectorSettings.max_pixels`).
         on_progress: called with the number of frames written so far.
+        stop: when set, no further frame is read.
 
     Raises:
         ConfigError: bad mascots directory or `detect_every` < 1.
@@ -175,23 +180,19 @@ def render_ar(
         raise ConfigError(f"detect_every: expected >= 1, got {detect_every}")
     detector = detector or MascotDetector.from_directory(mascots_dir, max_pixels)
     refs = {m.mascot_id: m.references[0] for m in detector.registry.mascots}
-    cap = cv2.VideoCapture(str(source))
-    if not cap.isOpened():
-        raise SourceError(f"cannot open video source {source}; check the path or URL")
+    video = open_source(str(source))
     out_path = Path(out_path)
     own_blurrer = blurrer is None
     writer = None
     try:
         blurrer = blurrer or FaceBlurrer()
-        fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+        fps = video.fps
         tracker = CornerTracker(smoothing=smoothing)
         poses: dict[str, np.ndarray] = {}
         seen: set[str] = set()
         frames = with_overlay = faces = 0
-        while max_frames is None or frames < max_frames:
-            ok, frame = cap.read()
-            if not ok:
-                break
+        for item in video.frames(max_frames, stop):
+            frame = item.image
             if writer is None:
                 writer = open_video_writer(out_path, fps, (frame.shape[1], frame.shape[0]))
             gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
@@ -213,7 +214,7 @@ def render_ar(
             if on_progress:
                 on_progress(frames)
     finally:
-        cap.release()
+        video.close()
         if writer is not None:
             writer.release()
         if own_blurrer and blurrer is not None:

@@ -130,7 +130,7 @@ def test_overlay_is_stable_between_frames():
 
 
 def test_bad_source_and_settings(tmp_path):
-    with pytest.raises(SourceError, match="cannot open"):
+    with pytest.raises(SourceError, match="video file not found"):
         render_ar(tmp_path / "missing.mp4", MASCOTS, tmp_path / "o.mp4")
     with pytest.raises(ConfigError, match="detect_every"):
         render_ar(VIDEO, MASCOTS, tmp_path / "o.mp4", detect_every=0)
