@@ -106,7 +106,9 @@ class VideoSource:
         """Frames until the end of a file, until a live source stops delivering, or until `stop`
         is set (checked before each read: a command stopped by a signal ends its work cleanly)."""
         index = 0
-        while (max_frames is None or index < max_frames) and not (stop is not None and stop.is_set()):
+        while max_frames is None or index < max_frames:
+            if stop is not None and stop.is_set():
+                return
             ok, image = self._cap.read()
             if not ok or image is None:
                 return
