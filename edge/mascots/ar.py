@@ -34,7 +34,7 @@ from edge.mascots.overlay import OverlayStyle, draw_overlay
 from edge.mascots.registry import Reference
 from edge.privacy.blur import FaceBlurrer, blur_regions
 
-__all__ = ["ArResult", "CornerTracker", "render_ar"]
+__all__ = ["ArResult", "CornerTracker", "PoseFollower", "render_ar"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +105,43 @@ class CornerTracker:
     def _jumped(self, old: np.ndarray, new: np.ndarray) -> bool:
         height = max(1.0, float(np.ptp(new[:, 1])))
         return float(np.abs(old - new).max()) > self.jump_fraction * height
+
+
+class PoseFollower:
+    """Each registered mascot's pose in every frame of a video: `detector` on every
+    `detect_every`-th frame (a mascot tracked but missed there is confirmed at its tracked pose),
+    `CornerTracker` in between and for smoothing. What `render_ar` draws on, and what
+    bench/ar_bench.py measures.
+
+    Args:
+        detector: the mascot detector (its registry gives each mascot's reference corners).
+        detect_every: run the detector on every n-th frame (≥ 1).
+        smoothing: see `CornerTracker`.
+    """
+
+    def __init__(self, detector: MascotDetector, detect_every: int = 3, smoothing: float = 0.6) -> None:
+        self.detector = detector
+        self.detect_every = detect_every
+        self.tracker = CornerTracker(smoothing=smoothing)
+        self.refs = {m.mascot_id: m.references[0] for m in detector.registry.mascots}
+        self.seen: set[str] = set()  # mascots detected at least once
+        self._poses: dict[str, np.ndarray] = {}
+        self._frames = 0
+
+    def update(self, frame: np.ndarray) -> dict[str, np.ndarray]:
+        """mascot id → its (4, 2) corners TL, TR, BR, BL in `frame` (BGR), for the next frame."""
+        detections = None
+        if self._frames % self.detect_every == 0:
+            detections = with_confirmed(self.detector, frame, self.detector.detect(frame),
+                                        _as_detections(self._poses, self.refs))
+            self.seen.update(d.mascot_id for d in detections)
+        self._frames += 1
+        self._poses = self.tracker.update(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), detections)
+        return self._poses
+
+    def homography(self, mascot_id: str, corners: np.ndarray) -> np.ndarray:
+        """Reference px → frame px of `mascot_id`'s card at `corners`."""
+        return _homography(self.refs[mascot_id], corners)
 
 
 def _flow(prev: np.ndarray, cur: np.ndarray, corners: np.ndarray) -> np.ndarray | None:
@@ -178,8 +215,8 @@ def render_ar(
 
     if detect_every < 1:
         raise ConfigError(f"detect_every: expected >= 1, got {detect_every}")
-    detector = detector or MascotDetector.from_directory(mascots_dir, max_pixels)
-    refs = {m.mascot_id: m.references[0] for m in detector.registry.mascots}
+    follower = PoseFollower(detector or MascotDetector.from_directory(mascots_dir, max_pixels),
+                            detect_every, smoothing)
     video = open_source(str(source))
     out_path = Path(out_path)
     own_blurrer = blurrer is None
@@ -187,26 +224,18 @@ def render_ar(
     try:
         blurrer = blurrer or FaceBlurrer()
         fps = video.fps
-        tracker = CornerTracker(smoothing=smoothing)
-        poses: dict[str, np.ndarray] = {}
-        seen: set[str] = set()
         frames = with_overlay = faces = 0
         for item in video.frames(max_frames, stop):
             frame = item.image
             if writer is None:
                 writer = open_video_writer(out_path, fps, (frame.shape[1], frame.shape[0]))
-            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-            detections = None
-            if frames % detect_every == 0:
-                detections = with_confirmed(detector, frame, detector.detect(frame), _as_detections(poses, refs))
-            seen.update(d.mascot_id for d in detections or [])
-            poses = tracker.update(gray, detections)
+            poses = follower.update(frame)
             regions = blurrer.regions(frame)  # faces of the raw frame, before anything is drawn
             composed = frame.copy()
             t_s = frames / fps
             for mascot_id, corners in poses.items():
-                ref = refs[mascot_id]
-                draw_overlay(composed, _homography(ref, corners), ref.wh, t_s, style)
+                draw_overlay(composed, follower.homography(mascot_id, corners), follower.refs[mascot_id].wh,
+                             t_s, style)
             with_overlay += bool(poses)
             faces += len(regions)
             writer.write(blur_regions(composed, regions))
@@ -219,4 +248,4 @@ def render_ar(
             writer.release()
         if own_blurrer and blurrer is not None:
             blurrer.close()
-    return ArResult(frames, tuple(sorted(seen)), with_overlay, faces, out_path)
+    return ArResult(frames, tuple(sorted(follower.seen)), with_overlay, faces, out_path)
