@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from edge.errors import ConfigError, SourceError
-from edge.mascots.ar import CornerTracker, render_ar
+from edge.mascots.ar import CornerTracker, PoseFollower, render_ar
 from edge.mascots.detection import MascotDetection
+from edge.mascots.detector import MascotDetector
 from edge.privacy.blur import FaceBlurrer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,6 +113,19 @@ def test_no_unblurred_face_in_the_output(rendered, clip):
                          and abs(f.xyxy[0] - face.xyxy[0]) < 20 and abs(f.xyxy[1] - face.xyxy[1]) < 20]
                 assert again == [], f"frame {i}: a face is still detected after blurring"
     assert checked >= 3, "the clip should contain faces the detector finds"
+
+
+def test_poses_follow_the_drifting_card_within_a_few_pixels(clip):
+    """Detection on every 3rd frame, flow between: every frame's pose is on the card."""
+    _, frames = clip
+    with MascotDetector.from_directory(MASCOTS) as detector:
+        follower = PoseFollower(detector, detect_every=3)
+        poses = [follower.update(f) for f in frames]
+    errors = [np.linalg.norm(p["mascot-fox"] - card_corners(i), axis=1).max() for i, p in enumerate(poses)]
+    assert max(errors) < 4.0, [round(float(e), 1) for e in errors]
+    # no lag: the last frames' poses move with the card (1 px a frame), not behind it
+    assert np.mean([p["mascot-fox"][:, 0].mean() for p in poses[-3:]]) == pytest.approx(
+        np.mean([card_corners(i)[:, 0].mean() for i in range(N - 3, N)]), abs=2.0)
 
 
 def test_overlay_is_stable_between_frames():
