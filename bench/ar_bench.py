@@ -7,6 +7,8 @@ composited at a known pose in every frame, as a store camera sees a standee:
   still   the card does not move (a fixed camera): the overlay should not move either
   drift   the view pans 2 px a frame and turns 0.1° a frame (a PTZ camera on patrol)
   shake   a random ±3 px (σ) shift every frame (a camera on a pole in the wind)
+  passer  the card still, and a passer-by (a 1.0 × 1.5 card-sized patch of the scene) walking
+          across in front of it, hiding up to its whole width for ~a third of the clip
 each with the fox and the panda, 70, 120 and 250 px tall, turned ~35° out of plane, with sensor
 noise σ 3 and JPEG quality 85 per frame.
 
@@ -38,7 +40,7 @@ from edge.mascots.detector import MascotDetector  # noqa: E402
 VIDEO = ROOT / "media" / "one-by-one-person-detection.mp4"
 MASCOTS = ROOT / "media" / "mascots"
 START = 255  # people walk through these frames
-MOTIONS = ("still", "drift", "shake")
+MOTIONS = ("still", "drift", "shake", "passer")
 
 
 def background(n: int) -> list[np.ndarray]:
@@ -59,7 +61,7 @@ def true_corners(motion: str, n: int, height: float, rng: np.random.Generator) -
     centre = np.float32([520, 380])
     out = []
     for t in range(n):
-        if motion == "still":
+        if motion in ("still", "passer"):
             shift, angle = np.zeros(2, np.float32), 0.0
         elif motion == "drift":
             shift, angle = np.float32([2.0 * t, 0.5 * t]), np.deg2rad(0.1 * t)
@@ -79,6 +81,25 @@ def composite(frame: np.ndarray, card: np.ndarray, corners: np.ndarray, rng: np.
     image = frame * (1 - mask) + warped * mask + rng.normal(0.0, 3.0, frame.shape)
     image = np.clip(image, 0, 255).astype(np.uint8)
     return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])[1], cv2.IMREAD_COLOR)
+
+
+def pass_in_front(image: np.ndarray, scene: np.ndarray, corners: np.ndarray, t: int, n: int) -> np.ndarray:
+    """`image` with a card-sized patch of `scene` (taken from elsewhere) crossing `corners` from
+    left to right during the middle third of `n` frames."""
+    x0, y0 = corners.min(0)
+    x1, y1 = corners.max(0)
+    w, h = int(x1 - x0), int(1.5 * (y1 - y0))
+    progress = (t - n / 3) / (n / 3)  # 0 → 1 over the middle third
+    if not 0 <= progress <= 1:
+        return image
+    left = int(x0 - w + progress * 2 * w)
+    top = int(y0 - 0.25 * (y1 - y0))
+    patch = scene[40:40 + h, 40:40 + w]  # the top-left of the scene: shelves and wall, not the card
+    a, b = max(0, left), min(image.shape[1], left + w)
+    out = image.copy()
+    if b > a:
+        out[top:top + h, a:b] = patch[:, a - left:b - left]
+    return out
 
 
 def measure(detector: MascotDetector, mascot: str, frames: list[np.ndarray], truth: list[np.ndarray],
@@ -120,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
             for height in (70.0, 120.0, 250.0):
                 truth = true_corners(motion, args.frames, height, rng)
                 clip = [composite(f, card, c, rng) for f, c in zip(frames, truth, strict=True)]
+                if motion == "passer":
+                    clip = [pass_in_front(f, frames[0], c, t, args.frames)
+                            for t, (f, c) in enumerate(zip(clip, truth, strict=True))]
                 m = measure(detector, mascot, clip, truth, 0.6)
                 raw = measure(detector, mascot, clip, truth, 0.0)
                 rows.append(f"| {motion} | {mascot} | {height:.0f} | {m['found']:.2f} | {m['error']:.1f} / "

@@ -4,6 +4,9 @@ Per frame:
 1. Every `detect_every`-th frame, the mascot detector runs; between detections each mascot's
    corners follow the card with pyramidal Lucas–Kanade optical flow (corner points inside the
    card, a RANSAC homography between their old and new positions).
+   A flowed pose is kept only if the card there still looks as it did at its last detection
+   (normalised correlation of a small grey patch, against the pose it had): a passer-by walking
+   in front of the card carries the flow's points along, and the overlay used to go with them.
 2. Corners are smoothed with an exponential filter (`smoothing`) so the overlay does not jitter
    with detection noise; a detection far from the tracked pose (a jump) resets the filter.
 3. A mascot is dropped after `lost_after_frames` frames without a detection; while optical flow
@@ -60,6 +63,7 @@ class ArResult:
 class _Track:
     corners: np.ndarray  # (4, 2) float32, smoothed
     frames_since_detection: int = 0
+    look: np.ndarray | None = None  # the card's patch at its last detection (`_patch`)
 
 
 class CornerTracker:
@@ -81,10 +85,14 @@ class CornerTracker:
 
     def update(self, gray: np.ndarray, detections: list[MascotDetection] | None) -> dict[str, np.ndarray]:
         """Advance to a new grey frame; `detections` is None on frames where none ran."""
+        small = cv2.pyrDown(gray) if self._tracks or detections else None
         if self._prev_gray is not None:
             for track in self._tracks.values():
                 moved = _flow(self._prev_gray, gray, track.corners)
-                if moved is not None:  # no texture to follow: keep the pose until re-detected
+                # no texture to follow, or what the flow followed is not the card (someone
+                # walking in front of it): keep the pose until the card is seen again
+                if moved is not None and (track.look is None or _likeness(small, moved, track.look)
+                                          >= max(_MIN_LIKENESS, _likeness(small, track.corners, track.look))):
                     track.corners = moved
                 track.frames_since_detection += 1
         self._prev_gray = gray
@@ -92,11 +100,12 @@ class CornerTracker:
             track = self._tracks.get(det.mascot_id)
             corners = det.corners.astype(np.float32)
             if track is None or self._jumped(track.corners, corners):
-                self._tracks[det.mascot_id] = _Track(corners)
+                track = self._tracks[det.mascot_id] = _Track(corners)
             else:
                 a = self.smoothing
                 track.corners = (a * track.corners + (1 - a) * corners).astype(np.float32)
                 track.frames_since_detection = 0
+            track.look = _patch(small, track.corners)
         for mascot_id, track in list(self._tracks.items()):
             if track.frames_since_detection > self.lost_after_frames:
                 del self._tracks[mascot_id]
@@ -142,6 +151,28 @@ class PoseFollower:
     def homography(self, mascot_id: str, corners: np.ndarray) -> np.ndarray:
         """Reference px → frame px of `mascot_id`'s card at `corners`."""
         return _homography(self.refs[mascot_id], corners)
+
+
+_PATCH = 48  # px side of the grey patch a card's look is compared in
+# A flowed pose is taken only where the card looks at least this much like itself (normalised
+# correlation); below it the card is mostly hidden, and the flow follows whoever hides it
+_MIN_LIKENESS = 0.5
+
+
+def _patch(small: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """The card at `corners` (frame px) in `small` (the frame halved), warped to a square patch,
+    zero mean and unit norm."""
+    square = np.float32([[0, 0], [_PATCH, 0], [_PATCH, _PATCH], [0, _PATCH]])
+    h = cv2.getPerspectiveTransform(square, (corners / 2).astype(np.float32))
+    patch = cv2.warpPerspective(small, h, (_PATCH, _PATCH), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    patch -= patch.mean()
+    return patch / max(float(np.linalg.norm(patch)), 1e-6)
+
+
+def _likeness(small: np.ndarray, corners: np.ndarray, look: np.ndarray) -> float:
+    """Normalised correlation of the card at `corners` with its `look` (−1 … 1)."""
+    return float((_patch(small, corners) * look).sum())
 
 
 def _flow(prev: np.ndarray, cur: np.ndarray, corners: np.ndarray) -> np.ndarray | None:

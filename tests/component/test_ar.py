@@ -128,6 +128,30 @@ def test_poses_follow_the_drifting_card_within_a_few_pixels(clip):
         np.mean([card_corners(i)[:, 0].mean() for i in range(N - 3, N)]), abs=2.0)
 
 
+def test_the_pose_stays_on_the_card_while_someone_walks_in_front():
+    """A textured passer-by crosses a still card after its one detection: the flow's points go
+    with them, and the pose must not (it used to be carried off with them)."""
+    rng = np.random.default_rng(3)
+    fox = cv2.cvtColor(cv2.imread(str(MASCOTS / "mascot-fox.png")), cv2.COLOR_BGR2GRAY)
+    scene = rng.integers(90, 140, (720, 1280)).astype(np.uint8)
+    scene = cv2.GaussianBlur(scene, (0, 0), 2)
+    card = np.float32([[500, 200], [680, 210], [675, 440], [505, 430]])
+    hom = cv2.getPerspectiveTransform(np.float32([[0, 0], [600, 0], [600, 800], [0, 800]]), card)
+    mask = cv2.warpPerspective(np.ones(fox.shape, np.float32), hom, (1280, 720))
+    scene = (scene * (1 - mask) + cv2.warpPerspective(fox, hom, (1280, 720)) * mask).astype(np.uint8)
+    walker = cv2.GaussianBlur(rng.integers(0, 255, (330, 170)).astype(np.uint8), (0, 0), 3)
+    tracker = CornerTracker(lost_after_frames=100)  # one detection for the whole walk past
+    detection = MascotDetection("m", card, (500.0, 200.0, 180.0, 240.0), 0.9, hom)
+    worst = 0.0
+    for i in range(40):
+        frame = scene.copy()
+        left = 330 + 12 * i  # from left of the card to right of it
+        frame[150:480, max(0, left):left + 170] = walker[:, max(0, -left):]
+        pose = tracker.update(frame, [detection] if i == 0 else None)["m"]
+        worst = max(worst, float(np.linalg.norm(pose - card, axis=1).max()))
+    assert worst < 5.0, f"the pose left the card by {worst:.0f} px"
+
+
 def test_overlay_is_stable_between_frames():
     # noisy detections every frame: the smoothed corners move less than the raw ones
     rng = np.random.default_rng(0)
