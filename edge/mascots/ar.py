@@ -67,7 +67,8 @@ class _Track:
 
 
 class CornerTracker:
-    """Keeps a smoothed, flow-propagated pose per mascot between detections.
+    """Keeps a smoothed, flow-propagated pose per mascot between detections; a flowed pose where
+    the card no longer looks like itself (hidden by someone passing) is not taken.
 
     Args:
         smoothing: weight of the previous pose in the exponential filter (0 = no smoothing).
@@ -91,8 +92,7 @@ class CornerTracker:
                 moved = _flow(self._prev_gray, gray, track.corners)
                 # no texture to follow, or what the flow followed is not the card (someone
                 # walking in front of it): keep the pose until the card is seen again
-                if moved is not None and (track.look is None or _likeness(small, moved, track.look)
-                                          >= max(_MIN_LIKENESS, _likeness(small, track.corners, track.look))):
+                if moved is not None and _shows_card(small, track, moved):
                     track.corners = moved
                 track.frames_since_detection += 1
         self._prev_gray = gray
@@ -168,6 +168,14 @@ def _patch(small: np.ndarray, corners: np.ndarray) -> np.ndarray:
                                 borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
     patch -= patch.mean()
     return patch / max(float(np.linalg.norm(patch)), 1e-6)
+
+
+def _shows_card(small: np.ndarray, track: _Track, moved: np.ndarray) -> bool:
+    """Whether the flowed pose `moved` shows `track`'s card: as like its look at the last
+    detection as the pose it had, and at least _MIN_LIKENESS (a track not yet seen: yes)."""
+    if track.look is None:
+        return True
+    return _likeness(small, moved, track.look) >= max(_MIN_LIKENESS, _likeness(small, track.corners, track.look))
 
 
 def _likeness(small: np.ndarray, corners: np.ndarray, look: np.ndarray) -> float:
