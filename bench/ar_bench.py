@@ -76,8 +76,8 @@ def composite(frame: np.ndarray, card: np.ndarray, corners: np.ndarray, rng: np.
     h, w = card.shape[:2]
     hom = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), corners)
     size = frame.shape[1::-1]
-    mask = cv2.warpPerspective(np.ones((h, w), np.float32), hom, size, flags=cv2.INTER_AREA)[..., None]
-    warped = cv2.warpPerspective(card, hom, size, flags=cv2.INTER_AREA).astype(np.float32)
+    mask = cv2.warpPerspective(np.ones((h, w), np.float32), hom, size, flags=cv2.INTER_LINEAR)[..., None]
+    warped = cv2.warpPerspective(card, hom, size, flags=cv2.INTER_LINEAR).astype(np.float32)
     image = frame * (1 - mask) + warped * mask + rng.normal(0.0, 3.0, frame.shape)
     image = np.clip(image, 0, 255).astype(np.uint8)
     return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])[1], cv2.IMREAD_COLOR)
