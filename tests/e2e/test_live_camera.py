@@ -8,6 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import cv2
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
@@ -74,3 +75,30 @@ def test_agent_survives_a_camera_outage_and_stops_on_sigterm(mosquitto, tmp_path
     assert len(starts) == len({s for s in starts}), "a window was published twice"
     assert agent.returncode == 0 and stop_s < 15, (agent.returncode, stop_s)
     assert "reconnecting" in log or "retrying" in log
+
+
+def test_ar_on_a_live_camera_runs_until_sigterm_and_leaves_a_video_that_plays(tmp_path):
+    """The in-store screen's use: `ar` on an RTSP camera, which never ends by itself."""
+    port = free_port()
+    server = rtsp_server(port, tmp_path / "rtsp.log")
+    out = tmp_path / "screen.mp4"
+    try:
+        proc = subprocess.Popen([cli("retail-edge"), "ar", "--source", f"rtsp://127.0.0.1:{port}/cam", "--mascots",
+                                 str(ROOT / "media" / "mascots"), "--out", str(out)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not (out.exists() and out.stat().st_size > 50_000):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no frame of the camera written in 60 s"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        stop_process(server)
+    assert proc.returncode == 0, stderr
+    summary = json.loads(stdout)
+    video = cv2.VideoCapture(str(out))
+    written = 0
+    while video.read()[0]:
+        written += 1
+    assert written == summary["frames"] > 0
