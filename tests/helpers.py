@@ -132,3 +132,29 @@ def cli(name: str) -> str:
     if not path.exists():
         pytest.fail(f"{name} is not installed in {VENV_BIN}: run ./run-tests (pip install -e '.[test]')")
     return str(path)
+
+
+def stop_once_writing(args: list[str], out: Path, sig: int) -> tuple[subprocess.CompletedProcess, int]:
+    """Run `args`, send `sig` once `out` has grown (frames are being written), and wait: the
+    finished process and the frames the video at `out` plays."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    while not (out.exists() and out.stat().st_size > 50_000):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no frame written in 90 s"
+        time.sleep(0.2)
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(args, proc.returncode, stdout, stderr), frames_in(out)
+
+
+def frames_in(path: Path) -> int:
+    """Frames a video file plays (an MP4 whose writer was killed does not open)."""
+    import cv2
+
+    video = cv2.VideoCapture(str(path))
+    assert video.isOpened(), f"{path} does not open: an unfinished MP4"
+    n = 0
+    while video.read()[0]:
+        n += 1
+    return n

@@ -6,48 +6,22 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import threading
-import time
-from pathlib import Path
 
-import cv2
 import pytest
 
 from edge.config import CameraConfig, parse_line_arg
 from edge.counting import count
-from helpers import CLIP_LINE, ROOT, SAMPLE_VIDEO, cli
+from helpers import CLIP_LINE, ROOT, SAMPLE_VIDEO, cli, stop_once_writing
 
 pytestmark = pytest.mark.e2e
 MASCOTS = ROOT / "media" / "mascots"
 
 
-def _stop_once_writing(args: list[str], out: Path, sig: int) -> tuple[subprocess.CompletedProcess, int]:
-    """Run `args`, send `sig` once `out` has grown (frames are being written), and wait."""
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 90
-    while not (out.exists() and out.stat().st_size > 50_000):
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "no frame written in 90 s"
-        time.sleep(0.2)
-    proc.send_signal(sig)
-    stdout, stderr = proc.communicate(timeout=60)
-    return subprocess.CompletedProcess(args, proc.returncode, stdout, stderr), _frames_in(out)
-
-
-def _frames_in(path: Path) -> int:
-    video = cv2.VideoCapture(str(path))
-    assert video.isOpened(), f"{path} does not open: an unfinished MP4"
-    n = 0
-    while video.read()[0]:
-        n += 1
-    return n
-
-
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_ar_stopped_by_a_signal_writes_a_video_that_plays(tmp_path, sig):
     out = tmp_path / "screen.mp4"
-    r, frames = _stop_once_writing([cli("retail-edge"), "ar", "--source", str(SAMPLE_VIDEO), "--mascots",
+    r, frames = stop_once_writing([cli("retail-edge"), "ar", "--source", str(SAMPLE_VIDEO), "--mascots",
                                     str(MASCOTS), "--out", str(out)], out, sig)
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout)
@@ -58,7 +32,7 @@ def test_ar_stopped_by_a_signal_writes_a_video_that_plays(tmp_path, sig):
 
 def test_preview_stopped_by_sigterm_writes_a_video_that_plays(tmp_path):
     out = tmp_path / "annotated.mp4"
-    r, frames = _stop_once_writing([cli("retail-edge"), "preview", "--source", str(SAMPLE_VIDEO), "--line",
+    r, frames = stop_once_writing([cli("retail-edge"), "preview", "--source", str(SAMPLE_VIDEO), "--line",
                                     CLIP_LINE, "--out", str(out)], out, signal.SIGTERM)
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout)
