@@ -138,7 +138,7 @@ class PoseFollower:
         self._frames = 0
 
     def update(self, frame: np.ndarray) -> dict[str, np.ndarray]:
-        """mascot id → its (4, 2) corners TL, TR, BR, BL in `frame` (BGR), for the next frame."""
+        """mascot id → its (4, 2) corners TL, TR, BR, BL in `frame` (BGR), the next frame of the video."""
         detections = None
         if self._frames % self.detect_every == 0:
             detections = with_confirmed(self.detector, frame, self.detector.detect(frame),
