@@ -13,7 +13,7 @@ Steps of `MascotDetector.detect`:
    clusters go through the same steps 4–5.
 4. Per cluster, a RANSAC homography; then every match of that reference that agrees with it is
    added and the homography refitted (guided refinement), which recovers the card's matches
-   that voted in neighbouring bins.
+   that voted in neighbouring bins (`pose_fit.py`).
 5. Geometric sanity of the mapped corners and the appearance check (`verify.py`); the score is
    the appearance score.
 6. Non-maximum suppression within and across mascots (a card is one mascot).
@@ -48,20 +48,12 @@ from edge.mascots.frame_prep import (
     working_scale,
 )
 from edge.mascots.matching import Matches, ReferenceIndex, centre_peak, cluster_views
+from edge.mascots.pose_fit import better_pose, column_median, fit_pose
 from edge.mascots.registry import MascotRegistry
-from edge.mascots.verify import appearance_score, plausible_quad, refine_alignment
+from edge.mascots.verify import refine_alignment
 
 __all__ = ["DEFAULT_MAX_PIXELS", "DetectorSettings", "MascotDetector", "with_confirmed"]
 
-_FEW_INLIERS = 20  # below this, also try an affine start and ECC alignment
-# ECC starts only from a pose whose appearance score is at least this: of ~480 ECC runs on
-# synthetic seeds 7/11 and the samples, the ~360 from implausible or lower-scoring starts
-# (mostly background clusters) never gave a detection, and each cost ~2.5 ms of CPU. (At 0.1,
-# one card of held-out seed 41 was lost.)
-_ECC_MIN_START_SCORE = 0.05
-# RHO (PROSAC-based) gave the same detections as RANSAC on the synthetic sets at ~10% less
-# CPU per frame (fewer, cheaper iterations on the 6–30 match clusters of small cards)
-_HOMOGRAPHY_METHOD = cv2.RHO
 _MIN_VOTES = 6  # votes a cluster needs to be fitted (matching._MIN_VOTES)
 # Second stage (small cards): weak clusters (3–5 votes) and failed hypotheses of cards
 # _MIN_RESCAN_PX–_MAX_RESCAN_PX tall are looked at again in a crop reaching _RESCAN_REACH card
@@ -241,14 +233,14 @@ class MascotDetector:
             return None
         pyramid = halvings(gray)
         frame_wh = (gray.shape[1], gray.shape[0])
-        best = _better(None, last.homography, ref, pyramid, frame_wh)
+        best = better_pose(None, last.homography, ref, pyramid, frame_wh)
         # The pose is another frame's, verified there, so a good start for ECC even when a few
         # pixels off already fail the appearance check (a 131 px card moved 7 px scores 0; ECC
         # brings it back from up to ~11 px).
         refined = refine_alignment(pyramid, last.homography, ref.wh, ref.alignment_template,
                                    ecc_mask=ref.alignment_mask)
         if refined is not None:
-            best = _better(best, refined, ref, pyramid, frame_wh)
+            best = better_pose(best, refined, ref, pyramid, frame_wh)
         if best is None or best[0] < self.settings.min_score:
             return None
         score, h, corners = best
@@ -305,7 +297,7 @@ class MascotDetector:
             mascot = self.registry.mascots[mi]
             matches = per_slot[slot]
             # a cluster on a card already found (another view or bin of it) adds nothing
-            cx, cy = _median(matches.frame_xy[members])
+            cx, cy = column_median(matches.frame_xy[members])
             if any(d.mascot_id == mascot.mascot_id and _inside(d.bbox_xywh, cx, cy)
                    for d in found):
                 continue
@@ -326,8 +318,8 @@ class MascotDetector:
             matches = per_slot[slot]
             ref = self.registry.mascots[self._index.owners[slot][0]].references[
                 self._index.owners[slot][1]]
-            x, y = _median(matches.frame_xy[members])
-            height = float(_median(matches.scale[members])) * ref.wh[1]
+            x, y = column_median(matches.frame_xy[members])
+            height = float(column_median(matches.scale[members])) * ref.wh[1]
             if not _MIN_RESCAN_PX <= height <= _MAX_RESCAN_PX:
                 continue
             if any(_inside(d.bbox_xywh, x, y) for d in found):
@@ -374,48 +366,11 @@ class MascotDetector:
 
     def _fit(self, matches: Matches, members: np.ndarray, mascot, ri: int,
              pyramid: list[np.ndarray], frame_wh: tuple[int, int]) -> MascotDetection | None:
-        s = self.settings
-        ref = mascot.references[ri]
-        sub = matches.subset(members)
-        predicted_h = float(_median(sub.scale)) * ref.wh[1]  # approximate for tilted views
-        threshold = float(np.clip(0.02 * predicted_h, 2.5, 8.0))
-        h, inliers = cv2.findHomography(sub.ref_xy, sub.frame_xy, _HOMOGRAPHY_METHOD, threshold,
-                                        maxIters=200, confidence=0.995)
-        n_inliers = 0 if inliers is None else int(inliers.sum())
-        starts = []
-        if h is not None and n_inliers >= s.min_inliers:
-            # guided refinement: every match of this reference consistent with the fit
-            projected = cv2.perspectiveTransform(matches.ref_xy.reshape(-1, 1, 2), h).reshape(-1, 2)
-            close = np.linalg.norm(projected - matches.frame_xy, axis=1) < 1.5 * threshold
-            if close.sum() >= max(s.min_inliers, n_inliers):
-                # the close matches are already consistent: a least-squares refit suffices
-                h2, _ = cv2.findHomography(matches.ref_xy[close], matches.frame_xy[close], 0)
-                if h2 is not None:
-                    h, n_inliers = h2, int(close.sum())
-            starts.append(h)
-        # 1. candidate poses: the homography, and an affine fit of the same cluster, which is
-        #    steadier when a small card gives few, noisy matches
-        a, a_inl = cv2.estimateAffine2D(sub.ref_xy, sub.frame_xy,
-                                        ransacReprojThreshold=2 * threshold)
-        if a is not None and int(a_inl.sum()) >= s.min_inliers:
-            starts.append(np.vstack([a, [0.0, 0.0, 1.0]]))
-        if not starts:
+        pose = fit_pose(matches, members, mascot.references[ri], pyramid, frame_wh,
+                        self.settings.min_inliers, self.settings.min_score)
+        if pose is None:
             return None
-        best = None
-        for hc in starts:
-            best = _better(best, hc, ref, pyramid, frame_wh)
-        # 2. when the pose is uncertain (few matches) or not convincing, align the whole card
-        #    image (ECC) from the best start, if that is plausible and already looks a little
-        #    like the card: ECC is a local search and found nothing from worse starts
-        if best is not None and best[0] >= _ECC_MIN_START_SCORE and (
-                n_inliers < _FEW_INLIERS or best[0] < s.min_score):
-            refined = refine_alignment(pyramid, best[1], ref.wh, ref.alignment_template,
-                                       ecc_mask=ref.alignment_mask)
-            if refined is not None:
-                best = _better(best, refined, ref, pyramid, frame_wh)
-        if best is None or best[0] < s.min_score:
-            return None
-        score, h, corners = best
+        score, h, corners = pose
         return MascotDetection.at_pose(mascot.mascot_id, h, corners, score, ri)
 
 
@@ -433,25 +388,6 @@ def with_confirmed(detector, image, sightings: list, last: list) -> list:
         if again is not None:
             out.append(again)
     return out
-
-
-def _better(best, hc: np.ndarray, ref, pyramid: list[np.ndarray], frame_wh: tuple[int, int]):
-    """(score, homography, corners) of `hc` if plausible and better than `best`, else `best`."""
-    corners = cv2.perspectiveTransform(ref.corners.reshape(-1, 1, 2), hc).reshape(4, 2)
-    if not plausible_quad(corners, frame_wh, ref.wh):
-        return best
-    score = appearance_score(pyramid, hc, ref.wh, ref.template, ref.coverage).score
-    if best is None or score > best[0]:
-        return (score, hc, corners)
-    return best
-
-
-def _median(values: np.ndarray) -> np.ndarray:
-    """`np.median(values, axis=0)` of a small array, without its ~40 µs of overhead a call
-    (called for every hypothesis and weak cluster: ~60 times a frame)."""
-    s = np.sort(values, axis=0)
-    n = len(s)
-    return (s[(n - 1) // 2] + s[n // 2]) / 2
 
 
 def _inside(xywh: tuple[float, float, float, float], x: float, y: float) -> bool:
