@@ -96,9 +96,11 @@ class DetectorSettings:
             card's centre whatever their scale and angle: held-out synthetic recall 0.951 -> 0.969
             for ~5-6 ms more per frame (BENCHMARKS.md); off = the faster detector.
         levels: ORB pyramid levels at and below full resolution (×1/1.2 each), for the frame and
-            the rescanned crops. 6 reach 0.4×, where a 1000 px card meets the 400 px reference;
-            ORB's usual 8 only add levels for cards beyond the 60–500 px range, and their
-            keypoints (~14% of the budget) go to finer levels instead. ~2 ms less a frame.
+            the rescanned crops. 4 reach 0.58×, where a 690 px card meets the 400 px reference
+            (the references have their own 8-level pyramids, so the frame's coarse levels only
+            repeat matches). With `n_features` 2600 the finer levels keep the budget they had
+            with 6 levels and 3000 features: ~10 % less CPU a frame at the same recall (session
+            14, BENCHMARKS.md); 8 → 6 had already given ~2 ms.
         scale_factor: step between those ORB levels (frame and crops; references keep 1.2). A
             coarser pyramid is the faster detector: 1.44 with `upscaled_levels` 1 and `levels` 4
             (×1.44 down to ×0.33) takes ~20 % less time a frame (39–40 against 47–48 ms here)
@@ -112,7 +114,7 @@ class DetectorSettings:
             60–500 px cards: 67 of 80 found at 1920×1080, 79 at full size; BENCHMARKS.md).
     """
 
-    n_features: int = 3000
+    n_features: int = 2600
     fast_threshold: int = 12
     min_inliers: int = 6
     min_score: float = 0.36
@@ -120,7 +122,7 @@ class DetectorSettings:
     threads: int = 2
     upscaled_levels: int = 2
     centre_peaks: bool = True
-    levels: int = 6
+    levels: int = 4
     scale_factor: float = 1.2
     max_pixels: int = DEFAULT_MAX_PIXELS
 
