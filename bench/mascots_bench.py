@@ -338,7 +338,8 @@ def main() -> int:
     parser.add_argument("--no-centre-peaks", action="store_true",
                         help="DetectorSettings(centre_peaks=False): the faster detector")
     parser.add_argument("--coarse", action="store_true",
-                        help="DetectorSettings(scale_factor=1.44, upscaled_levels=1, levels=4): the coarse pyramid")
+                        help="DetectorSettings(scale_factor=1.44, upscaled_levels=1, levels=4, n_features=3000): "
+                             "the coarse pyramid, as measured in session 12")
     parser.add_argument("--write", type=Path, help="write a markdown report here")
     parser.add_argument("--verbose", action="store_true", help="list misses and false detections")
     parser.add_argument("--repeat", type=int, default=5,
@@ -376,7 +377,7 @@ def main() -> int:
     if args.min_score is not None:
         options["min_score"] = args.min_score
     if args.coarse:
-        options.update(scale_factor=1.44, upscaled_levels=1, levels=4)
+        options.update(scale_factor=1.44, upscaled_levels=1, levels=4, n_features=3000)
     settings = DetectorSettings(**options)
     if args.draws:
         return hash_draws(registry, args.draws, args.synthetic, args.seed, settings)

@@ -78,7 +78,7 @@ def test_recall_on_samples(sample_results):
 def test_the_faster_coarse_pyramid_keeps_the_samples_and_reports_nothing_false():
     # DetectorSettings.scale_factor: ORB at ×1.44, ×1, ×0.69, ×0.48, ×0.33 instead of eight
     # levels 1.2 apart. Measured 18–19 of 20 in 16 LSH draws (BENCHMARKS.md, session 12).
-    settings = DetectorSettings(scale_factor=1.44, upscaled_levels=1, levels=4)
+    settings = DetectorSettings(scale_factor=1.44, upscaled_levels=1, levels=4, n_features=3000)
     with MascotDetector(MascotRegistry.from_directory(MASCOTS), settings) as fast:
         results = {n: fast.detect(cv2.imread(str(SAMPLES / n))) for n in sorted(LABELS["images"])}
     matched = {n: match(d, LABELS["images"][n]) for n, d in results.items()}
