@@ -278,6 +278,8 @@ def render(clip: Clip, frame: int, rng: np.random.Generator) -> np.ndarray:
 VARIANTS = {
     "640×480": None,
     "low-res 320×240": lambda f: cv2.resize(f, (320, 240), interpolation=cv2.INTER_AREA),
+    "low-res 240×180": lambda f: cv2.resize(f, (240, 180), interpolation=cv2.INTER_AREA),
+    "QCIF 176×132": lambda f: cv2.resize(f, (176, 132), interpolation=cv2.INTER_AREA),
     "blurred σ2.5": lambda f: cv2.GaussianBlur(f, (0, 0), 2.5),
 }
 

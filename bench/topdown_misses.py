@@ -19,6 +19,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import cv2
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         if not all(p.exists() for p in paths.values()):
             TMP.mkdir(exist_ok=True)
             synth_topdown.write(clip, paths)
-        scale = 0.5 if args.copy.startswith("low-res") else 1.0
+        scale = _width(paths[args.copy]) / clip.size[0]  # a low-resolution copy's line is scaled with it
         truth = synth_topdown.crossing_events(clip)
         missed, extra = match(truth, counted_crossings(paths[args.copy], synth_topdown.line_spec(clip, scale),
                                                        args.person_size))
@@ -94,6 +96,14 @@ def main(argv: list[str] | None = None) -> int:
           f"seeds {args.seeds}: missed {totals[1]} of {totals[0]} true crossings, "
           f"{totals[2]} extra")
     return 0
+
+
+def _width(video: Path) -> int:
+    cap = cv2.VideoCapture(str(video))
+    try:
+        return int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+    finally:
+        cap.release()
 
 
 if __name__ == "__main__":
