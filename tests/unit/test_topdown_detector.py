@@ -391,3 +391,61 @@ def test_an_exposure_step_on_an_even_floor_keeps_the_person_and_adds_nobody(gain
     stepped = np.clip(with_person(empty, 320, 200).astype(np.float32) * gain, 0, 255).astype(np.uint8)
     for i in range(10):
         assert len(d.detect(stepped, 2.4 + i / 30)) == 1
+
+
+def test_someone_who_stood_and_walks_off_is_followed_and_leaves_nobody_behind():
+    """A person in dark clothes stands 17 s on a dark door mat (about as dark as their coat),
+    swaying a little, then walks off: they are followed as they go, and nobody stays behind.
+    (Session 15 tried remembering the floor as it was when last quiet and restoring it where it
+    shows again; here that took the walker's coat for the mat, and they were lost.)"""
+    d = TopDownDetector(person_size=SIZE)
+    empty = mat_floor()
+    t = 0.0
+    for _ in range(40):
+        d.detect(empty, t)
+        t += 0.1
+    rng = np.random.default_rng(5)
+    for _ in range(170):  # 17 s at 10 fps, swaying by a few px
+        dx, dy = rng.integers(-3, 4, 2)
+        d.detect(with_dark_coat(empty, 320 + dx, 250 + dy), t)
+        t += 0.1
+    for y in range(262, 400, 12):  # walks off down, through the view's edge
+        found = d.detect(with_dark_coat(empty, 320, y), t)
+        t += 0.1
+        if 310 <= y <= 340:
+            near = [c for c in centres(found) if abs(c[0] - 320) < 0.3 * SHOULDERS and abs(c[1] - y) < 0.3 * SHOULDERS]
+            assert len(near) == 1, (y, centres(found))
+    stayed = [len(d.detect(empty, t + i / 10)) for i in range(20)]
+    assert sum(stayed) == 0, stayed
+
+
+@pytest.mark.parametrize("left", ["a-shadow", "a-mat"])
+def test_what_was_absorbed_and_is_gone_does_not_cling_to_the_next_passer_by(left):
+    """Something that stayed beyond absorb_s (the shadow of someone standing beside the path, a
+    mat laid across it) is learnt into the background. When it goes just as someone walks
+    through its place, the floor it uncovers joins their blob: their box must still follow them,
+    and nothing stays behind."""
+    d = TopDownDetector(person_size=SIZE)
+    empty = learnt(d)
+    t = 2.0
+    there = empty.astype(np.float32)
+    if left == "a-shadow":  # of someone standing beside the path, its length across it
+        there[ellipse_mask(320, 200, 150, 30)] *= 0.35
+    else:  # a dark mat laid across the path
+        there[170:230, 180:460] = 60
+    there = there.astype(np.uint8)
+    for _ in range(140):  # 14 s at 10 fps: absorbed after absorb_s (10 s)
+        d.detect(there, t)
+        t += 0.1
+    assert len(d.detect(there, t)) == 0
+    t += 0.1
+    for y in range(40, 380, 12):  # it goes as a person walks down through its place
+        found = d.detect(with_person(empty, 320, y), t)
+        t += 0.1
+        if 60 <= y <= 340:
+            assert len(found) == 1, y
+            cx, cy = centres(found)[0]
+            assert abs(cx - 320) < 0.3 * SHOULDERS and abs(cy - y) < 0.3 * SHOULDERS, (y, cx, cy)
+    for _ in range(10):
+        assert len(d.detect(empty, t)) == 0
+        t += 0.1
