@@ -395,9 +395,9 @@ def test_an_exposure_step_on_an_even_floor_keeps_the_person_and_adds_nobody(gain
 
 def test_someone_who_stood_and_walks_off_is_followed_and_leaves_nobody_behind():
     """A person in dark clothes stands 17 s on a dark door mat (about as dark as their coat),
-    swaying a little, then walks off: they are followed as they go, and nobody stays behind.
-    (Session 15 tried remembering the floor as it was when last quiet and restoring it where it
-    shows again; here that took the walker's coat for the mat, and they were lost.)"""
+    swaying a little, then walks off: they are found where they are as they step off it, and
+    nobody stays behind. (A background that restored the floor as it was when last quiet, tried
+    in session 15, took the coat for the mat here and lost them.)"""
     d = TopDownDetector(person_size=SIZE)
     empty = mat_floor()
     t = 0.0
