@@ -27,22 +27,13 @@ _GHOST_MOVED = 0.05
 _GHOST_EDGE = 0.5
 
 
-# A band this small (share of the measured pixels) that maps more than this many grey levels above
-# a brighter band is not the tone curve but something in it: the imprint of someone in dark
-# clothes who stood and left, whose pixels the frame shows as bright floor again.
-_OUTLIER_BAND_GREY = 20.0
-_OUTLIER_BAND_SHARE = 0.01
-
-
 def match_exposure(work: np.ndarray, bg: np.ndarray, people: np.ndarray) -> np.ndarray:
     """The background as this frame's exposure would show it.
 
     Auto-exposure changes the camera's tone curve, not just a gain (dark and bright parts move
     differently), so the curve is measured: for the background pixels of each brightness band,
     the median brightness they have in this frame (robust while people and their shadows are a
-    minority of each band). Bands are joined monotonically and interpolated. A band of under
-    `_OUTLIER_BAND_SHARE` of the pixels whose median lies more than `_OUTLIER_BAND_GREY` above a
-    brighter band's is left out: the monotonic join would raise every brighter band to it.
+    minority of each band). Bands are joined monotonically and interpolated.
     """
     step = 2
     keep = ~people[::step, ::step]
@@ -56,13 +47,6 @@ def match_exposure(work: np.ndarray, bg: np.ndarray, people: np.ndarray) -> np.n
     if not ok.any():
         return bg
     medians = w[order][starts[ok] + counts[ok] // 2]
-    n = counts[ok]
-    later_min = np.minimum.accumulate(medians[::-1])[::-1]
-    later_min = np.r_[later_min[1:], np.inf]
-    outlier = (medians > later_min + _OUTLIER_BAND_GREY) & (n < _OUTLIER_BAND_SHARE * n.sum())
-    if outlier.any():
-        ok[np.flatnonzero(ok)[outlier]] = False
-        medians = medians[~outlier]
     # Each band's own centre: the median of its background values, from one more sort.
     b_sorted = b[np.lexsort((b, band))]
     lo, hi = starts[ok] + (counts[ok] - 1) // 2, starts[ok] + counts[ok] // 2

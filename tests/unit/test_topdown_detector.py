@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from edge.detections.topdown import TopDownDetector
-from edge.detections.topdown_compare import match_exposure
 
 W, H = 640, 400
 SIZE = 0.2  # person_size: shoulder width = 0.2 × 400 = 80 px
@@ -451,23 +450,3 @@ def test_what_was_absorbed_and_is_gone_does_not_cling_to_the_next_passer_by(left
         assert len(d.detect(empty, t)) == 0
         t += 0.1
 
-
-def test_the_imprint_of_someone_who_left_does_not_bend_the_exposure_curve():
-    """The exposure curve is measured band by band of background brightness and kept monotonic.
-    A small dark band whose pixels the frame now shows bright (the imprint of someone in dark
-    clothes who stood and left) once raised every brighter band with it: a dark mat was mapped
-    to the light floor's grey, and the whole mat "changed" for a few frames. Such a band is
-    left out; a real exposure step still moves every band."""
-    rng = np.random.default_rng(0)
-    bg = np.full((240, 320), 186.0, np.float32) + rng.normal(0, 1, (240, 320)).astype(np.float32)
-    bg[100:160, 60:260] = 82.0  # a dark mat
-    bg[20:40, 20:40] = 45.0  # the imprint: 400 px, 0.5 % of the view
-    frame = bg.copy()
-    frame[20:40, 20:40] = 186.0  # ...where the frame shows the floor again
-    nobody = np.zeros(bg.shape, bool)
-    mapped = match_exposure(frame, bg, nobody)
-    assert abs(float(np.median(mapped[100:160, 60:260])) - 82.0) < 3.0
-    stepped = np.clip(frame * 1.25, 0, 255)
-    mapped = match_exposure(stepped, bg, nobody)
-    assert abs(float(np.median(mapped[100:160, 60:260])) - 82.0 * 1.25) < 4.0
-    assert abs(float(np.median(mapped[200:, :])) - min(186.0 * 1.25, 255.0)) < 4.0
