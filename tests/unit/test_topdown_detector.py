@@ -449,4 +449,3 @@ def test_what_was_absorbed_and_is_gone_does_not_cling_to_the_next_passer_by(left
     for _ in range(10):
         assert len(d.detect(empty, t)) == 0
         t += 0.1
-
