@@ -20,7 +20,8 @@ Camera and encoding faults (a second table, `degraded_clips()`; also alone with 
   monochrome, sensor noise σ 10, JPEG quality 30 and 15 per frame, under-exposed ×0.45, more
   contrast (γ 1.3), flatter (γ 0.7), crushed shadows (γ 1.6 × 0.6: shadows near black), a cheap
   CCTV stream (320×200, blur σ 1.5, JPEG 30, 15 fps), mirrored (truth in 3, out 1), and the
-  rolling bands of mains-powered light (±10 % and ±20 %)
+  rolling bands of mains-powered light (±10 % and ±20 %), and parts of the view that never change:
+  an on-screen display (name and clock), a black privacy mask, black bars (pillarboxed)
 
 Starting with people in view (a third table, `late_start_clips()`; also alone with
 `--late-starts-only`): the original cut to start at 13 frames (`LATE_STARTS`), some with a person
@@ -141,6 +142,24 @@ def degraded_clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
             return np.clip(frame * gain, 0, 255).astype(np.uint8)
         return f
 
+    def stamp():
+        """A camera's on-screen display: a dark band with its name and the time, ticking each second."""
+        frames = iter(range(10**9))
+
+        def f(frame):
+            out = frame.copy()
+            out[:60] = 20
+            seconds = next(frames) // 30
+            cv2.putText(out, f"DOOR 01  2026-11-24 10:00:{seconds:02d}", (20, 45), cv2.FONT_HERSHEY_SIMPLEX,
+                        1.4, (235, 235, 235), 3)
+            return out
+        return f
+
+    def privacy_mask(f):
+        out = f.copy()
+        out[:200, :400] = 0
+        return out
+
     full, line = (1280, 800), "640,800,640,0"
     return [(*c, 0.2) for c in [
         ("monochrome", _write("mono", 30, full, mono), line, (1, 3)),
@@ -157,6 +176,10 @@ def degraded_clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
         ("flicker bands ±10 % (rolling shutter under mains light)", _write("flicker10", 30, full, flicker(0.1)),
          line, (1, 3)),
         ("flicker bands ±20 %", _write("flicker20", 30, full, flicker(0.2)), line, (1, 3)),
+        ("on-screen display: name and clock in a dark band", _write("osd", 30, full, stamp()), line, (1, 3)),
+        ("privacy mask: a black 400×200 corner", _write("privmask", 30, full, privacy_mask), line, (1, 3)),
+        ("pillarboxed: black bars to 1600×800", _write("pillar", 30, (1600, 800), lambda f: cv2.copyMakeBorder(
+            f, 0, 0, 160, 160, cv2.BORDER_CONSTANT, value=(0, 0, 0))), "800,800,800,0", (1, 3)),
     ]]
 
 
