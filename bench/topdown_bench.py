@@ -40,6 +40,7 @@ count` runs it: detector → tracker → line → windows), each in one process,
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -134,7 +135,7 @@ def degraded_clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
     def flicker(amplitude: float):
         """Rolling-shutter bands of mains-powered light: 100 Hz seen by a 30 fps camera reading
         800 rows in a frame time are bands 240 rows apart, rolling a third of a band a frame."""
-        frames = iter(range(10**9))
+        frames = itertools.count()
 
         def f(frame):
             rows = np.arange(frame.shape[0], dtype=np.float32)[:, None, None]
@@ -144,7 +145,7 @@ def degraded_clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
 
     def stamp():
         """A camera's on-screen display: a dark band with its name and the time, ticking each second."""
-        frames = iter(range(10**9))
+        frames = itertools.count()
 
         def f(frame):
             out = frame.copy()
