@@ -64,13 +64,20 @@ def run_count(args: argparse.Namespace) -> int:
 
 def _camera_config(args: argparse.Namespace):
     """--line (one quick line) or --config FILE [--camera ID] → CameraConfig."""
-    from edge.config import CameraConfig, load_camera_config, parse_line_arg, with_view
+    from edge.config import CameraConfig, load_camera_config, parse_line_arg
 
     if args.config is not None:
-        return with_view(load_camera_config(args.config, args.camera), args.view)
+        return _seen_as_asked(load_camera_config(args.config, args.camera), args)
     if args.line is None:
         raise ConfigError("give --line X1,Y1,X2,Y2 or --config FILE")
-    return with_view(CameraConfig(lines=(parse_line_arg(args.line),)), args.view)
+    return _seen_as_asked(CameraConfig(lines=(parse_line_arg(args.line),)), args)
+
+
+def _seen_as_asked(camera, args: argparse.Namespace):
+    """The camera with the --view and --person-size flags applied (each None: as configured)."""
+    from edge.config import with_person_size, with_view
+
+    return with_person_size(with_view(camera, args.view), args.person_size)
 
 
 def run_preview(args: argparse.Namespace) -> int:
@@ -121,7 +128,7 @@ def run_agent_command(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from edge.agent import run_agent, settings_from_args, settings_from_config
-    from edge.config import load_config, with_view
+    from edge.config import load_config
     from edge.windows.clock import parse_iso_z
 
     setup_logging(args)
@@ -143,8 +150,8 @@ def run_agent_command(args: argparse.Namespace) -> int:
                               f"(missing {' '.join(missing)})")
         settings = settings_from_args(args.source, args.store, args.camera, args.line, **overrides,
                                       mascots_dir=args.mascots)
-    if args.view:
-        settings = replace(settings, cameras=tuple(with_view(c, args.view) for c in settings.cameras))
+    if args.view or args.person_size is not None:
+        settings = replace(settings, cameras=tuple(_seen_as_asked(c, args) for c in settings.cameras))
     with stop_on_signals() as stop:
         result = run_agent(settings, stop)
     print(json.dumps({"frames": result.frames, "windows": result.windows, "pending": result.pending}))
@@ -220,15 +227,32 @@ def _add_geometry_args(p: argparse.ArgumentParser) -> None:
     group.add_argument("--line", help="one counting line X1,Y1,X2,Y2 in pixels")
     group.add_argument("--config", type=Path, help="camera or agent YAML file with lines and zones (docs/CONFIG.md)")
     p.add_argument("--camera", type=_id_arg("camera"), help="with an agent file of several cameras: which one")
-    _add_view_arg(p)
+    _add_view_args(p)
 
 
-def _add_view_arg(p: argparse.ArgumentParser) -> None:
+def _add_view_args(p: argparse.ArgumentParser) -> None:
     from edge.config import VIEWS
 
     p.add_argument("--view", choices=VIEWS, default=None,
                    help="angled (a person model; default) or top-down (a ceiling camera looking straight down); "
                         "overrides the config's view and sets its anchor")
+    p.add_argument("--person-size", type=_person_size, default=None,
+                   help="top-down view: a person's shoulder width seen from above, as a fraction of the frame's "
+                        "shorter side (default 0.2; measure it with preview; overrides the config's)")
+
+
+def _person_size(text: str) -> float:
+    from edge.config_settings import PERSON_SIZE_RANGE
+
+    lo, hi = PERSON_SIZE_RANGE
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not lo <= value <= hi:
+        raise argparse.ArgumentTypeError(f"expected a number from {lo:g} to {hi:g} (shoulder width / the frame's "
+                                         f"shorter side), got {text!r}")
+    return value
 
 
 def _pixels(text: str) -> int:
@@ -284,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--camera", type=_id_arg("camera"), help="camera id ([a-z0-9-], 1–64)")
     p.add_argument("--broker", help="mqtt://HOST:PORT or mqtts://HOST:PORT (overrides the config's)")
     p.add_argument("--line", help="counting line X1,Y1,X2,Y2 in pixels")
-    _add_view_arg(p)
+    _add_view_args(p)
     p.add_argument("--window", type=int, default=None, help="aggregation window in seconds (default 60)")
     p.add_argument("--start", help="file sources: UTC time of the first frame (default 2000-01-01T00:00:00Z)")
     p.add_argument("--agent-id", type=_id_arg("agent-id"), help="this agent's id (default: host name)")

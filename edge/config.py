@@ -30,7 +30,7 @@ from edge.events.zones import Zone
 __all__ = [
     "BrokerConfig", "CameraConfig", "DetectorConfig", "EdgeConfig", "HeatmapConfig", "PrivacyConfig",
     "load_config", "load_camera_config", "camera_config_from_data", "parse_line_arg", "DEFAULT_MIN_COUNT",
-    "VIEWS", "default_anchor", "with_view",
+    "VIEWS", "default_anchor", "with_person_size", "with_view",
 ]
 
 DEFAULT_MIN_COUNT = 5
@@ -328,6 +328,22 @@ def with_view(config: CameraConfig, view: str | None) -> CameraConfig:
     if view not in VIEWS:
         raise ConfigError(f"--view: expected one of {', '.join(VIEWS)}, got {view!r}")
     return replace(config, view=view, anchor=default_anchor(view))
+
+
+def with_person_size(config: CameraConfig, person_size: float | None) -> CameraConfig:
+    """The camera with the top-down detector's `person_size` set (the `--person-size` flag); None
+    keeps it as is.
+
+    Raises:
+        ConfigError: the camera is not seen top-down (the person model of the angled view has no
+            such setting), naming the flag and the fix.
+    """
+    if person_size is None:
+        return config
+    if config.view != "top-down":
+        raise ConfigError("--person-size: applies to the top-down view only; add --view top-down "
+                          "(or view: top-down in the camera's file)")
+    return replace(config, detector=replace(config.detector, person_size=person_size))
 
 
 def parse_line_arg(text: str, line_id: str = "line-1", field_name: str = "--line") -> CountingLine:

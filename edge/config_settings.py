@@ -17,10 +17,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["MAX_PIXELS_RANGE", "Setting", "SETTINGS", "validate", "settings_markdown", "REQUIRED"]
+__all__ = ["MAX_PIXELS_RANGE", "PERSON_SIZE_RANGE", "Setting", "SETTINGS", "validate", "settings_markdown", "REQUIRED"]
 
 REQUIRED = object()  # default of a field that must be given
 MAX_PIXELS_RANGE = (100_000, 100_000_000)  # mascots.max_pixels and --max-pixels
+PERSON_SIZE_RANGE = (0.05, 0.6)  # cameras.<id>.detector.person_size and --person-size
 ID_RE = re.compile(r"^[a-z0-9-]{1,64}$")
 
 
@@ -282,7 +283,7 @@ SETTINGS: tuple[Setting, ...] = (
             "top-down only: a person's shoulder width seen from above, as a fraction of the frame's shorter "
             "side (about 0.2 for a camera 3 m above the floor with a 90° lens); when unsure, round down: people "
             "a third smaller than it are often missed, people half as large again are still counted",
-            parse=_float_between(0.05, 0.6)),
+            parse=_float_between(*PERSON_SIZE_RANGE)),
     Setting(f"{_C}.detector.stand_s", "number", 300,
             "top-down only: seconds someone standing still under the camera stays found before the background "
             "takes them in (also how long a thing of a person's size put down in view counts as one)",

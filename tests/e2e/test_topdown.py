@@ -56,6 +56,21 @@ def test_preview_top_down_shows_what_the_detector_sees(tmp_path):
     assert np.count_nonzero((b - np.maximum(red, g)) > 40) > 2000
 
 
+def test_person_size_on_the_command_line(tmp_path):
+    """--person-size sets the top-down detector's size without a camera file (the clip counts
+    exactly at 0.25 too, BENCHMARKS.md); out of range or without the top-down view: one clear line."""
+    r = retail_edge("count", "--source", str(TOPDOWN_VIDEO), "--line", LINE, "--view", "top-down",
+                    "--person-size", "0.25", "--json", "--no-progress")
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout.strip().splitlines()[-1])
+    assert (got["in"], got["out"]) == (1, 3)
+    for extra, said in ((("--view", "top-down", "--person-size", "0.9"), "from 0.05 to 0.6"),
+                        (("--person-size", "0.25"), "top-down view only")):
+        r = retail_edge("count", "--source", str(TOPDOWN_VIDEO), "--line", LINE, *extra, "--no-progress")
+        assert r.returncode == 2
+        assert said in r.stderr and "Traceback" not in r.stderr
+
+
 def test_a_wrong_view_is_a_clear_error(tmp_path):
     camera = tmp_path / "door.yaml"
     camera.write_text(f'view: overhead\nlines:\n  - id: door\n    points: "{LINE}"\n')

@@ -174,3 +174,16 @@ def test_a_top_down_camera_s_stand_time_reaches_its_detector(tmp_path):
     assert (detector.person_size, detector.stand_s) == (0.25, 120.0)
     assert make_detector(load_camera_config(_write(
         tmp_path, 'view: top-down\nlines: [{id: a, points: "0,1,2,3"}]', "d.yaml"))).stand_s == 300.0
+
+
+def test_person_size_flag_reaches_the_top_down_detector_and_only_it(tmp_path):
+    from edge.config import with_person_size, with_view
+    from edge.detections.factory import make_detector
+
+    camera = load_camera_config(_write(tmp_path, 'lines: [{id: a, points: "0,1,2,3"}]'))
+    top_down = with_view(camera, "top-down")
+    assert make_detector(with_person_size(top_down, 0.33)).person_size == 0.33
+    assert with_person_size(top_down, None) is top_down
+    with pytest.raises(ConfigError) as excinfo:
+        with_person_size(camera, 0.33)  # angled: the person model has no such setting
+    assert "--person-size" in str(excinfo.value) and "--view top-down" in str(excinfo.value)
