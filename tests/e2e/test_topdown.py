@@ -71,6 +71,19 @@ def test_person_size_on_the_command_line(tmp_path):
         assert said in r.stderr and "Traceback" not in r.stderr
 
 
+def test_preview_draws_the_person_size_asked_for(tmp_path):
+    """The installer's yardstick: the ellipse at the top left is `--person-size` of the frame's
+    shorter side (800 px) wide, drawn in pure red (the tint of people is a blend)."""
+    for size in (0.15, 0.3):
+        out = tmp_path / str(size)
+        r = retail_edge("preview", "--source", str(TOPDOWN_VIDEO), "--line", LINE, "--view", "top-down",
+                        "--person-size", str(size), "--out-dir", str(out), "--snapshot-every", "2", "--max-frames", "3")
+        assert r.returncode == 0, r.stderr
+        b, g, red = (cv2.imread(str(out / "preview-000002.png"))[:400, :400, i].astype(int) for i in range(3))
+        xs = np.nonzero((red > 230) & (b < 30) & (g < 30))[1]
+        assert abs((xs.max() - xs.min()) - size * 800) <= 6
+
+
 def test_a_wrong_view_is_a_clear_error(tmp_path):
     camera = tmp_path / "door.yaml"
     camera.write_text(f'view: overhead\nlines:\n  - id: door\n    points: "{LINE}"\n')
