@@ -241,31 +241,28 @@ def _add_view_args(p: argparse.ArgumentParser) -> None:
                         "shorter side (default 0.2; measure it with preview; overrides the config's)")
 
 
-def _person_size(text: str) -> float:
-    from edge.config_settings import PERSON_SIZE_RANGE
+def _bounded(cast, bounds: str, expected: str):
+    """An argparse type: `cast(text)` within the range named `bounds` in edge.config_settings (the
+    same range the config file's setting has), else "expected <expected>, got <text>"; `expected`
+    may use {lo} and {hi}."""
+    def parse(text: str):
+        from edge import config_settings
 
-    lo, hi = PERSON_SIZE_RANGE
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not lo <= value <= hi:
-        raise argparse.ArgumentTypeError(f"expected a number from {lo:g} to {hi:g} (shoulder width / the frame's "
-                                         f"shorter side), got {text!r}")
-    return value
+        lo, hi = getattr(config_settings, bounds)
+        try:
+            value = cast(text)
+        except ValueError:
+            value = None
+        if value is None or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"expected {expected.format(lo=lo, hi=hi)}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _pixels(text: str) -> int:
-    from edge.config_settings import MAX_PIXELS_RANGE
-
-    lo, hi = MAX_PIXELS_RANGE
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not lo <= value <= hi:
-        raise argparse.ArgumentTypeError(f"expected a whole number of pixels from {lo} to {hi}, got {text!r}")
-    return value
+_person_size = _bounded(float, "PERSON_SIZE_RANGE",
+                        "a number from {lo:g} to {hi:g} (shoulder width / the frame's shorter side)")
+_pixels = _bounded(int, "MAX_PIXELS_RANGE", "a whole number of pixels from {lo} to {hi}")
 
 
 def _add_max_pixels_arg(p: argparse.ArgumentParser) -> None:
