@@ -19,7 +19,9 @@ copy (`work_width` pixels wide):
   the model. Rates are per 1/30 s and follow the frames' time stamps, so a 15 fps camera, or
   detection on every 2nd frame, learns as fast as a 30 fps one.
 * Shadows: darker pixels whose frame/background ratio is smooth and, on a steadily textured floor,
-  that still show the floor's texture; a dark region mostly made of them, and its rim.
+  that still show the floor's texture; a dark region mostly made of them, and its rim. Once the
+  sun is learnt (below), a near-black region lying along it and longer than a person is a shadow
+  the camera crushed, not black clothes.
 * Colour: a chromaticity background too; a colour change where the brightness is about the
   floor's is evidence (clothes as bright as the floor but of another hue).
 * People: every change (shadows too) closed into blobs with a kernel of about half a person, so a
@@ -42,7 +44,7 @@ import cv2
 import numpy as np
 
 from edge.detections.detections import Detections
-from edge.detections.topdown_compare import ghost_blobs, match_exposure, shadow_mask
+from edge.detections.topdown_compare import crushed_shadows, ghost_blobs, match_exposure, principal_axis, shadow_mask
 
 __all__ = ["TopDownDetector"]
 
@@ -69,6 +71,9 @@ _MIN_CHROMA_GREY = 40.0
 _SUN_SEEN = 3
 _SUN_MIN = 0.25
 _SUN_RATE = 0.1
+# Shadows crushed near black by the camera are told from black clothes by lying along the sun
+# (topdown_compare.crushed_shadows), once the learnt shadow is at least this long.
+_SUN_CRUSHED = 0.5
 _WHOLE_EVIDENCE = 0.4  # persons' area of evidence: below it, a blob may be a person in dark clothes
 
 
@@ -167,8 +172,11 @@ class TopDownDetector:
             self._start(work, chroma)
             return Detections.empty()
         shadow = shadow_mask(work, bg, ratio, diff, changed, var) & ~coloured
-        people = changed & ~shadow
         size = self.person_size * min(work.shape) # person width in work pixels
+        sun = float(np.hypot(*self._sun))
+        if self._sun_seen >= _SUN_SEEN and sun >= _SUN_CRUSHED:
+            shadow |= crushed_shadows(changed, shadow, ratio, self._sun / sun, size) & ~coloured
+        people = changed & ~shadow
         boxes, scores, people_mask, ghosts = self._group(changed, people, shadow, size, work, bg)
         self._last_work = work
         self._forget_ghosts(work, chroma, ghosts)
@@ -318,7 +326,7 @@ class TopDownDetector:
         ys, xs = np.nonzero(blob & (opened > 0))
         if len(xs) < 0.4 * person_area:
             return none
-        elongation, axis = _principal_axis(xs, ys)
+        elongation, axis = principal_axis(xs, ys)
         if elongation > 2.0:
             xs, ys = self._sunward_end(xs, ys, axis, size, blob.shape)
         elif area > 2.0 * person_area:
@@ -368,14 +376,6 @@ def _inside(boxes: list[list[float]], shape: tuple[int, ...]) -> np.ndarray:
     for x1, y1, x2, y2 in boxes:
         mask[max(0, int(y1)):max(0, int(np.ceil(y2))), max(0, int(x1)):max(0, int(np.ceil(x2)))] = True
     return mask
-
-
-def _principal_axis(xs: np.ndarray, ys: np.ndarray) -> tuple[float, np.ndarray]:
-    """Length over width of a pixel set (from its second moments: 1 for a disc), and the unit
-    vector of its long axis."""
-    cov = np.cov(np.stack([xs, ys]).astype(np.float64))
-    (small, large), vectors = np.linalg.eigh(cov)
-    return float(np.sqrt(large / max(small, 1e-6))), vectors[:, 1]
 
 
 def _split(xs: np.ndarray, ys: np.ndarray, count: int) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -3,6 +3,8 @@
     match_exposure  the background as this frame's auto-exposure shows it (a tone curve, not a gain)
     shadow_mask     changed pixels that are a smooth dimming of the floor (a cast shadow) and its rim
     keeps_texture   does the frame still show the floor's own steady texture there (a shadow does)
+    crushed_shadows near-black regions lying along the shadows' direction, longer than a person: shadows
+                    the camera's tone curve crushed below what `shadow_mask` can tell from black clothes
     ghost_blobs     blobs that stand out in the background but no longer in the frame, and are still
                     or outlined only in the background (ghosts)
 
@@ -14,9 +16,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["match_exposure", "shadow_mask", "keeps_texture", "ghost_blobs"]
+__all__ = ["match_exposure", "shadow_mask", "keeps_texture", "crushed_shadows", "principal_axis", "ghost_blobs"]
 
 _TEXTURE_VAR = 12.0 ** 2  # grey levels²: a background patch with texture beyond noise
+# A shadow crushed near black (frame / background at most this; `shadow_mask` needs more) ...
+_CRUSHED = 0.1
+# ... in a region of at least this many persons' area (see crushed_shadows).
+_CRUSHED_MIN_AREA = 0.3
 _STEADY_VAR = 8.0 ** 2  # grey levels²: a background pixel this steady over time has a fixed texture
 # A blob that stands out from the floor around it in the frame less than this share of how it
 # stands out in the background is a ghost (see ghost_blobs).
@@ -92,6 +98,48 @@ def keeps_texture(frame: np.ndarray, bg: np.ndarray, var: np.ndarray, window: in
     textured = (vb > _TEXTURE_VAR) & (var < _STEADY_VAR)
     ncc = cov / np.sqrt(np.maximum(vb * vf, 1e-6))
     return ~textured | (ncc > 0.2)
+
+
+def crushed_shadows(changed: np.ndarray, shadow: np.ndarray, ratio: np.ndarray, shadow_dir: np.ndarray,
+                    size: float) -> np.ndarray:
+    """Changed pixels dimmed to near black (`ratio` = frame / background at most _CRUSHED) in regions
+    that lie along `shadow_dir` (the unit vector from a person to their shadow) and reach at least a
+    person's width (`size`, work pixels) along it, with the rim around them.
+
+    A cheap camera's tone curve can crush a hard shadow on a sunlit floor to a twentieth of the
+    floor's brightness, where `shadow_mask` gives up (black clothes are as dark), and the shadow
+    becomes a second "person" walking behind its caster. Its shape tells it apart: a shadow is
+    long along the sun; a person in black clothes seen from above is about as deep as wide, and
+    black hair smaller still. (A person in black with their crushed shadow is one long region: it
+    becomes shadow, and the detector finds the person at its end towards the sun, as it does for
+    dark clothes with a plain shadow.)"""
+    crushed = changed & ~shadow & (ratio <= _CRUSHED)
+    person_area = np.pi / 4 * size * size
+    out = np.zeros(changed.shape, bool)
+    if crushed.sum() < _CRUSHED_MIN_AREA * person_area:
+        return out
+    opened = cv2.morphologyEx(crushed.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    for i in np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= _CRUSHED_MIN_AREA * person_area):
+        if i == 0:
+            continue
+        ys, xs = np.nonzero(labels == i)
+        elongation, axis = principal_axis(xs, ys)
+        along = xs * shadow_dir[0] + ys * shadow_dir[1]
+        reach = np.percentile(along, 95) - np.percentile(along, 5)
+        if elongation >= 2.0 and abs(float(axis @ shadow_dir)) >= 0.6 and reach >= size:
+            out |= labels == i
+    if out.any():
+        out |= (cv2.dilate(out.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0) & (ratio < 1.0)
+    return out & changed
+
+
+def principal_axis(xs: np.ndarray, ys: np.ndarray) -> tuple[float, np.ndarray]:
+    """Length over width of a pixel set (from its second moments: 1 for a disc), and the unit
+    vector of its long axis."""
+    cov = np.cov(np.stack([xs, ys]).astype(np.float64))
+    (small, large), vectors = np.linalg.eigh(cov)
+    return float(np.sqrt(large / max(small, 1e-6))), vectors[:, 1]
 
 
 def ghost_blobs(labels: np.ndarray, closed: np.ndarray, changed: np.ndarray, n: int, frame: np.ndarray,

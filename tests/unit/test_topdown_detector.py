@@ -305,16 +305,22 @@ def with_shadow(image: np.ndarray, cx: float, cy: float) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def test_dark_clothes_with_their_shadow_are_found_at_the_person_once_the_sun_is_learnt():
-    """Under a low sun a person in dark clothes and their shadow are one long dark blob. Light-
-    clothed people passing first show where shadows fall; the person is the blob's sunward end."""
-    d = TopDownDetector(person_size=SIZE)
+def sun_learnt(d: TopDownDetector) -> np.ndarray:
+    """Two light-clothed people walk through with their shadows to their left; the empty floor."""
     empty = learnt(d)
-    for y in (120, 280):  # two light-clothed people walk through, their shadows to their left
+    for y in (120, 280):
         for x in range(250, 450, 20):
             d.detect(with_person(empty, x, y, shadow=True))
         for _ in range(30):
             d.detect(empty)
+    return empty
+
+
+def test_dark_clothes_with_their_shadow_are_found_at_the_person_once_the_sun_is_learnt():
+    """Under a low sun a person in dark clothes and their shadow are one long dark blob. Light-
+    clothed people passing first show where shadows fall; the person is the blob's sunward end."""
+    d = TopDownDetector(person_size=SIZE)
+    empty = sun_learnt(d)
     for x in range(300, 500, 20):
         found = d.detect(with_dark_coat(with_shadow(empty, x, 200), x, 200))
         assert len(found) == 1
@@ -449,3 +455,36 @@ def test_what_was_absorbed_and_is_gone_does_not_cling_to_the_next_passer_by(left
     for _ in range(10):
         assert len(d.detect(empty, t)) == 0
         t += 0.1
+
+
+def with_crushed_shadow(image: np.ndarray, cx: float, cy: float) -> np.ndarray:
+    """The shadow of `with_shadow`, as a cheap camera's tone curve crushes it: near black (4 %)."""
+    out = image.astype(np.float32)
+    out[ellipse_mask(cx - 150, cy, 150, 30)] *= 0.04
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("shirt", [225, 5], ids=["light-shirt", "black-shirt"])
+def test_a_shadow_crushed_near_black_is_not_a_second_person(shirt):
+    """A shadow at 4 % of the floor is as dark as black clothes, which the shadow test must let
+    through; it lies along the learnt sun and is longer than a person, so it is shadow. Whoever
+    casts it is found once, where they are (a black shirt too: the long dark blob's sunward end)."""
+    d = TopDownDetector(person_size=SIZE)
+    empty = sun_learnt(d)
+    for x in range(300, 500, 20):
+        found = d.detect(with_person(with_crushed_shadow(empty, x, 200), x, 200, shirt=shirt))
+        assert len(found) == 1
+        cx, cy = centres(found)[0]
+        assert abs(cx - x) < 0.3 * SHOULDERS and abs(cy - 200) < 0.3 * SHOULDERS
+
+
+def test_black_clothes_are_still_a_person_with_the_sun_learnt():
+    """Only a long dark region along the sun is taken for a crushed shadow: a person in black
+    seen from above, about as deep as wide, stays a person, in plain or crushed light."""
+    d = TopDownDetector(person_size=SIZE)
+    empty = sun_learnt(d)
+    for x in range(300, 500, 20):
+        found = d.detect(with_person(empty, x, 200, shirt=5))
+        assert len(found) == 1
+        cx, cy = centres(found)[0]
+        assert abs(cx - x) < 0.3 * SHOULDERS and abs(cy - 200) < 0.3 * SHOULDERS
