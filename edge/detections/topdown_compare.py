@@ -120,9 +120,7 @@ def crushed_shadows(changed: np.ndarray, shadow: np.ndarray, ratio: np.ndarray, 
         return out
     opened = cv2.morphologyEx(crushed.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
-    for i in np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= _CRUSHED_MIN_AREA * person_area):
-        if i == 0:
-            continue
+    for i in np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] >= _CRUSHED_MIN_AREA * person_area) + 1:
         ys, xs = np.nonzero(labels == i)
         elongation, axis = principal_axis(xs, ys)
         along = xs * shadow_dir[0] + ys * shadow_dir[1]
