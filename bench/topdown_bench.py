@@ -19,7 +19,8 @@ are hand-labelled: 1 to the right = in, 3 to the left = out):
 Camera and encoding faults (a second table, `degraded_clips()`; also alone with `--degraded-only`):
   monochrome, sensor noise σ 10, JPEG quality 30 and 15 per frame, under-exposed ×0.45, more
   contrast (γ 1.3), flatter (γ 0.7), crushed shadows (γ 1.6 × 0.6: shadows near black), a cheap
-  CCTV stream (320×200, blur σ 1.5, JPEG 30, 15 fps), mirrored (truth in 3, out 1), and the
+  CCTV stream (320×200, blur σ 1.5, JPEG 30, 15 fps), low frame rates of recorders and
+  sub-streams (7.5 and 5 fps), mirrored (truth in 3, out 1), and the
   rolling bands of mains-powered light (±10 % and ±20 %), and parts of the view that never change:
   an on-screen display (name and clock), a black privacy mask, black bars (pillarboxed)
 
@@ -173,6 +174,9 @@ def degraded_clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
         ("crushed shadows γ 1.6 ×0.6", _write("crushed", 30, full, lambda f: _tone(f, 1.6, 0.6)), line, (1, 3)),
         ("cheap CCTV 320×200, blur σ 1.5, JPEG 30, 15 fps", _write("cctv", 15, (320, 200), cctv, every=2),
          "160,200,160,0", (1, 3)),
+        ("7.5 fps (every 4th frame)", _write("fps7.5", 7.5, full, lambda f: f, every=4), line, (1, 3)),
+        ("5 fps (every 6th frame: a recorder's sub-stream)", _write("fps5", 5, full, lambda f: f, every=6),
+         line, (1, 3)),
         ("mirrored", _write("mirror", 30, full, lambda f: cv2.flip(f, 1)), line, (3, 1)),
         ("flicker bands ±10 % (rolling shutter under mains light)", _write("flicker10", 30, full, flicker(0.1)),
          line, (1, 3)),
