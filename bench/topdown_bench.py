@@ -20,9 +20,9 @@ Camera and encoding faults (a second table, `degraded_clips()`; also alone with 
   monochrome, sensor noise σ 10, JPEG quality 30 and 15 per frame, under-exposed ×0.45, more
   contrast (γ 1.3), flatter (γ 0.7), crushed shadows (γ 1.6 × 0.6: shadows near black), a cheap
   CCTV stream (320×200, blur σ 1.5, JPEG 30, 15 fps), low frame rates of recorders and
-  sub-streams (7.5 and 5 fps), mirrored (truth in 3, out 1), and the
-  rolling bands of mains-powered light (±10 % and ±20 %), and parts of the view that never change:
-  an on-screen display (name and clock), a black privacy mask, black bars (pillarboxed)
+  sub-streams (7.5 and 5 fps), mirrored (truth in 3, out 1), the rolling bands of mains-powered
+  light (±10 % and ±20 %), and parts of the view that never change: an on-screen display (name
+  and clock), a black privacy mask, black bars (pillarboxed)
 
 Starting with people in view (a third table, `late_start_clips()`; also alone with
 `--late-starts-only`): the original cut to start at 13 frames (`LATE_STARTS`), some with a person
