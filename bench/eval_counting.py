@@ -1,6 +1,7 @@
 """Counting accuracy against hand-labelled ground truth, ours beside a peer on the same detections.
 
     .venv/bin/python bench/eval_counting.py [bench/groundtruth/*.json] [--out bench/results/counting.md]
+                                            [--every N]
 
 For each ground-truth file (bench/groundtruth/*.json: the video, its camera file, the crossings
 labelled by hand) the video is run through the detector once (with the camera's `detector`
@@ -9,6 +10,8 @@ options, tiles included); the same Detections then feed
   * the peer: Roboflow `trackers` ByteTrackTracker → `supervision` LineZone (anchor matched to the
     camera's: bottom-centre or centre).
 It prints, per line and direction, the true count, each counter's count and its error.
+`--every N` keeps every Nth frame's detections, as a camera or recorder at 1/N of the frame rate
+gives them (the sample is a 10 fps clip: `--every 2` is 5 fps).
 
 The peer is a benchmark-only dependency. supervision ≥ 0.26 moved ByteTrack to the `trackers`
 package, which declares opencv-python (it would overwrite the contrib cv2 MediaPipe needs), so
@@ -111,7 +114,7 @@ def count_peer(detections: list[Detections], fps: float, config: CameraConfig) -
     return counts
 
 
-def evaluate(truth_path: Path) -> tuple[list[str], dict]:
+def evaluate(truth_path: Path, every: int = 1) -> tuple[list[str], dict]:
     truth = json.loads(truth_path.read_text())
     video = str((ROOT / truth["video"]).resolve())
     config = load_camera_config(truth_path.parent / truth["config"])
@@ -121,6 +124,7 @@ def evaluate(truth_path: Path) -> tuple[list[str], dict]:
     expected: dict[tuple[str, str], int] = {}
     for c in truth["crossings"]:
         expected[(c["line"], c["direction"])] = expected.get((c["line"], c["direction"]), 0) + 1
+    detections, fps = detections[::every], fps / every
     ours = count_ours(detections, fps, config, size)
     peer = count_peer(detections, fps, config)
     rows = []
@@ -156,13 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("truth", nargs="*", type=Path,
                         help="ground-truth JSON files (default: bench/groundtruth/*.json)")
     parser.add_argument("--out", type=Path, help="also write the table to this markdown file")
+    parser.add_argument("--every", type=int, default=1, help="keep every Nth frame (a lower frame rate)")
     args = parser.parse_args(argv)
     files = args.truth or sorted((ROOT / "bench" / "groundtruth").glob("*.json"))
     lines = ["| video | line | direction | truth | ours (error) | peer: trackers ByteTrack + sv.LineZone (error) |",
              "|---|---|---|---|---|---|"]
     summary = []
     for f in files:
-        rows, totals = evaluate(f)
+        rows, totals = evaluate(f, args.every)
         lines += rows
         t = max(totals["truth"], 1)
         summary.append(f"- {f.stem}: {totals['frames']} frames, anchor {totals['anchor']}, tiles "

@@ -288,7 +288,7 @@ def synthetic_doors(seeds=(1, 2, 3), arrivals: int = 20) -> tuple[list[str], lis
             TMP.mkdir(exist_ok=True)
             synth_topdown.write(clip, paths)
             for name, path in paths.items():
-                scale = 0.5 if name.startswith("low-res") else 1.0
+                scale = video_width(path) / clip.size[0]  # a smaller copy's line is scaled with it
                 r = count(str(path), camera(synth_topdown.line_spec(clip, scale)))
                 t = totals[name]
                 t[0] += clip.truth["in"]
@@ -301,6 +301,14 @@ def synthetic_doors(seeds=(1, 2, 3), arrivals: int = 20) -> tuple[list[str], lis
             rows.append(f"| {mix} | {name} | {t_in} → {c_in} ({100 * (c_in - t_in) / t_in:+.0f} %) | "
                         f"{t_out} → {c_out} ({100 * (c_out - t_out) / t_out:+.0f} %) |")
     return rows, data
+
+
+def video_width(video: Path) -> int:
+    cap = cv2.VideoCapture(str(video))
+    try:
+        return int(cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+    finally:
+        cap.release()
 
 
 def detector_fps(video: Path, view: str) -> float:

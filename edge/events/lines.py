@@ -104,16 +104,16 @@ class LineCounter:
         heights = tracks.detections.xyxy[:, 3] - tracks.detections.xyxy[:, 1]
         distances = signed_distance(line.a, line.b, anchors) if len(tracks) else np.zeros(0)
         present = set(int(t) for t in tracks.track_id)
-        for track_id, xy, dist, height, xyxy in zip(
+        for i, (track_id, xy, dist, height, xyxy) in enumerate(zip(
             tracks.track_id.tolist(), anchors.tolist(), distances.tolist(), heights.tolist(),
             tracks.detections.xyxy.tolist(), strict=True,
-        ):
+        )):
             xy = (float(xy[0]), float(xy[1]))
             state = self._states.get(track_id)
             if state is None:
                 state = self._adopt_vanished(xy, height, ts, present)
-                if state is None and frame_wh is not None:
-                    state = self._entry_state(xyxy, xy, height, ts, frame_wh)
+                if state is None:
+                    state = self._birth_state(tracks.born_box(i), xyxy, xy, height, ts, frame_wh)
                 if state is not None:
                     self._states[track_id] = state
             margin = max(s.min_margin_px, s.margin_frac * float(height))
@@ -135,6 +135,27 @@ class LineCounter:
             state.side, state.xy = side, xy
         self._prune(ts, present)
         return events
+
+    def _birth_state(self, born, xyxy, xy: tuple[float, float], height: float, ts: float,
+                     frame_wh: tuple[int, int] | None) -> _SideState | None:
+        """A new track's history: through the frame's edge it came in by (_entry_state, judged
+        where it was born), else the side it was born on, if clear of the dead band. The tracker
+        reports a track a frame or more after its birth; at a low frame rate a walker may have
+        crossed the line in between."""
+        first = xyxy if born is None else [float(v) for v in born]
+        first_xy = tuple(float(v) for v in anchor_xy(np.array([first], np.float32), self.anchor)[0])
+        first_height = first[3] - first[1]
+        if frame_wh is not None:
+            state = self._entry_state(first, first_xy, first_height, ts, frame_wh)
+            if state is not None:
+                state.last_xy = xy
+                return state
+        if born is None:
+            return None
+        dist = float(signed_distance(self.line.a, self.line.b, np.array(first_xy)))
+        if abs(dist) <= max(self.settings.min_margin_px, self.settings.margin_frac * first_height):
+            return None
+        return _SideState(1 if dist > 0 else -1, first_xy, ts, xy, height)
 
     def _entry_state(self, xyxy, xy: tuple[float, float], height: float, ts: float,
                      frame_wh: tuple[int, int]) -> _SideState | None:

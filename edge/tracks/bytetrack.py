@@ -41,6 +41,11 @@ class TrackerSettings:
             (buffered IoU, C-BIoU, Yang et al. 2023): after an occlusion the prediction has
             drifted, and a small person's box no longer overlaps its own re-detection. Larger
             re-acquires more, but may hand a lost track to a neighbour.
+        birth_report_s: a track first reported (confirmed) at least this long after it was born
+            also reports its birth box (`Tracks.born_xyxy`), so a line counter sees the side it
+            came from. 0.1 s is about the time a walker takes to cross a line's dead band (0.2 of
+            a box height), so only at ≤ 10 fps can they cross it unseen between the two frames;
+            faster, a birth box adds nothing but the jump of a fragment born beside a person.
     """
 
     high_score: float = 0.5
@@ -51,6 +56,7 @@ class TrackerSettings:
     confirm_hits: int = 2
     max_lost_s: float = 1.5
     lost_buffer: float = 0.3
+    birth_report_s: float = 0.1
 
 
 @dataclass(slots=True, eq=False)
@@ -63,6 +69,8 @@ class _Track:
     hits: int = 1
     is_confirmed: bool = False
     box: np.ndarray = field(default_factory=lambda: np.zeros(4))
+    born: np.ndarray | None = None  # the birth box until the track is first reported
+    born_ts: float = 0.0
 
 
 class ByteTracker:
@@ -133,6 +141,17 @@ class ByteTracker:
         pairs, left_tentative, left_new = match(iou_matrix(self._boxes(tentative), high_left.xyxy), s.match_iou)
         for ti, di in pairs:
             self._extend(tentative[ti], high_left.xyxy[di], float(high_left.confidence[di]), ts)
+        # 5b. A tentative track has no speed yet: at a low frame rate a walker moves a box width
+        #     between frames and IoU finds no overlap. The rest ↔ the high detections left, by how
+        #     far each is from the track's predicted centre in its own uncertainty (which grows
+        #     with the seconds since it was seen; at 30 fps this gate is tighter than IoU's).
+        if left_tentative and left_new:
+            unmatched = [tentative[i] for i in left_tentative]
+            pairs, still, still_new = match(_motion_similarity(unmatched, high_left.xyxy[left_new]), 1e-6)
+            for ti, di in pairs:
+                self._extend(unmatched[ti], high_left.xyxy[left_new[di]], float(high_left.confidence[left_new[di]]), ts)
+            left_tentative = [left_tentative[i] for i in still]
+            left_new = [left_new[i] for i in still_new]
         low_left = low[np.asarray(left_low, dtype=np.int64)]
         unmatched = [tentative[i] for i in left_tentative]
         pairs, still, _ = match(iou_matrix(self._boxes(unmatched), low_left.xyxy), s.low_match_iou)
@@ -146,7 +165,7 @@ class ByteTracker:
             score = float(high_left.confidence[di])
             if score >= s.new_track_score:
                 box = high_left.xyxy[di].astype(np.float64)
-                track = _Track(self._new_id(), KalmanBoxFilter(box), score, ts, ts, box=box)
+                track = _Track(self._new_id(), KalmanBoxFilter(box), score, ts, ts, box=box, born=box, born_ts=ts)
                 track.is_confirmed = s.confirm_hits <= 1
                 self._tracks.append(track)
         # 7. Deaths: tracks unseen for longer than max_lost_s.
@@ -174,15 +193,42 @@ class ByteTracker:
         shown = [t for t in self._tracks if t.is_confirmed and (not only_seen_now or t.last_seen_ts == ts)]
         if not shown:
             return Tracks.empty()
+        born = None
+        late = self.settings.birth_report_s - 1e-6  # (float time stamps: 10 fps is 0.1 s)
+        if any(t.born is not None and ts - t.born_ts >= late for t in shown):
+            born = np.array([t.born if t.born is not None and ts - t.born_ts >= late else np.full(4, np.nan)
+                             for t in shown], np.float32)
+        for t in shown:
+            t.born = None
         return Tracks(
             Detections(self._boxes(shown).astype(np.float32), np.array([t.score for t in shown], np.float32)),
             np.array([t.track_id for t in shown], dtype=np.int64),
+            born,
         )
 
     @property
     def active_count(self) -> int:
         """Tracks held in memory (confirmed, tentative and coasting): bounded by the scene."""
         return len(self._tracks)
+
+
+_GATE_CHI2_2DOF = 9.21  # 99 % of a 2-D normal's squared Mahalanobis distances fall below this
+
+
+def _motion_similarity(tracks: list[_Track], xyxy: np.ndarray) -> np.ndarray:
+    """(tracks, detections) similarity in [0, 1) from the squared Mahalanobis distance of each
+    detection's centre to each track's prediction; 0 beyond the 99 % gate or when the heights
+    differ by more than 2× (a fragment is not the person)."""
+    b = np.asarray(xyxy, dtype=np.float64).reshape(-1, 4)
+    centres = (b[:, :2] + b[:, 2:]) / 2
+    heights = b[:, 3] - b[:, 1]
+    out = np.zeros((len(tracks), len(b)))
+    for i, t in enumerate(tracks):
+        d2 = t.kalman.centre_distance2(centres)
+        h = t.box[3] - t.box[1]
+        ok = (d2 < _GATE_CHI2_2DOF) & (heights <= 2 * h) & (heights >= h / 2)
+        out[i] = np.where(ok, 1.0 - d2 / _GATE_CHI2_2DOF, 0.0)
+    return out
 
 
 def _widen(xyxy: np.ndarray, fraction: float) -> np.ndarray:

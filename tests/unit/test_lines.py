@@ -119,3 +119,37 @@ def test_a_track_cut_by_the_frame_edge_came_in_through_it(first_box, later_box, 
 def test_without_the_frame_size_there_is_no_entry_history():
     counter = LineCounter(ENTRANCE, anchor="center")
     assert counter.update(boxes((80, 20, 120, 199)), 0.0) == []
+
+
+def born_frame(track_id: int, x: float, y: float, born_y: float | None) -> Tracks:
+    t = frame((track_id, x, y))
+    born = None if born_y is None else np.asarray([[x - 20, born_y - H, x + 20, born_y]], np.float32)
+    return Tracks(t.detections, t.track_id, born)
+
+
+@pytest.mark.parametrize(
+    "born_y, expected",
+    [
+        (60, ["in"]),     # born above the line, first reported below it (a 5 fps walker): counted
+        (140, []),        # born below too: nothing crossed
+        (95, []),         # born inside the dead band: its side is unknown, nothing is counted
+        (None, []),       # no birth history: starts on the side it is first seen on
+    ],
+)
+def test_a_new_track_starts_from_where_it_was_born(born_y, expected):
+    counter = LineCounter(LINE)
+    events = counter.update(born_frame(7, 100, 130, born_y), ts=0.0)
+    events += counter.update(frame((7, 100, 160)), ts=0.2)
+    assert [e.direction for e in events] == expected
+
+
+def test_a_reformed_track_keeps_the_vanished_ones_side_over_its_birth():
+    # crossed as track 1, broke, re-formed as track 2 whose birth box is (wrongly) above the line:
+    # it inherits track 1's side, so the crossing is not counted again
+    counter = LineCounter(LINE)
+    events = []
+    for i, y in enumerate([50, 80, 130]):
+        events += counter.update(frame((1, 100, y)), ts=i * 0.1)
+    events += counter.update(born_frame(2, 100, 140, 60), ts=0.4)
+    events += counter.update(frame((2, 100, 160)), ts=0.5)
+    assert [e.direction for e in events] == ["in"]

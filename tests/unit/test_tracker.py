@@ -119,3 +119,40 @@ def test_ids_differ_between_runs():
     a = ids_over([[(box(10), 0.9)]] * 3)[-1][0][0]
     b = ids_over([[(box(10), 0.9)]] * 3)[-1][0][0]
     assert a != b
+
+
+def test_walker_at_5_fps_moving_most_of_a_box_a_frame_is_tracked_from_their_second_frame():
+    # 40 px boxes 28 px apart (IoU 0.18): a new track, with no speed yet, used to miss its next
+    # detection, die and be born again every frame, so no track was ever confirmed
+    frames = ids_over([[(box(10 + 28 * i), 0.9)] for i in range(12)], fps=5.0)
+    ids = {tid for f in frames for tid, _ in f}
+    assert len(ids) == 1 and len(frames[0]) == 0 and all(len(f) == 1 for f in frames[1:])
+
+
+def test_a_new_tracks_motion_gate_widens_with_the_time_between_frames():
+    # a jump of 0.6 of the box's height (boxes not overlapping at all): plausible for a walker
+    # after 0.2 s, not after 1/30 s (18 heights a second: another person)
+    at_5fps = ids_over([[(box(10), 0.9)], [(box(70), 0.9)]], fps=5.0)
+    at_30fps = ids_over([[(box(10), 0.9)], [(box(70), 0.9)]], fps=30.0)
+    assert len(at_5fps[1]) == 1 and at_30fps[1] == []
+
+
+def test_a_new_track_does_not_take_a_detection_of_another_size():
+    frames = ids_over([[(box(10), 0.9)], [(box(38, w=100, h=250), 0.9)]], fps=5.0)
+    assert frames[1] == []
+
+
+def test_a_track_reports_where_it_was_born_in_its_first_frame_only():
+    tracker = ByteTracker()
+    tracker.update(dets((box(10), 0.9)), ts=0.0)
+    first = tracker.update(dets((box(38), 0.9)), ts=0.2)
+    later = tracker.update(dets((box(66), 0.9)), ts=0.4)
+    assert first.born_box(0) is not None and np.allclose(first.born_box(0), box(10))
+    assert later.born_box(0) is None
+
+
+def test_at_30_fps_a_track_reports_no_birth_box():
+    # confirmed 1/30 s after its birth: too soon for a walker to have crossed a line's dead band
+    tracker = ByteTracker()
+    tracker.update(dets((box(10), 0.9)), ts=0.0)
+    assert tracker.update(dets((box(12), 0.9)), ts=1 / 30).born_xyxy is None
