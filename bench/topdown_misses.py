@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         for ts, direction in extra:
             print(f"seed {seed} extra {direction} at {ts:.1f} s")
         totals = [totals[0] + len(truth), totals[1] + len(missed), totals[2] + len(extra)]
-    rate = "" if args.every == 1 else f", every {args.every}th frame"
+    rate = "" if args.every == 1 else f", 1 frame in {args.every}"
     print(f"{args.mix}, {args.copy}{rate}, people {args.true_size:g}, person_size {args.person_size:g}, "
           f"seeds {args.seeds}: missed {totals[1]} of {totals[0]} true crossings, "
           f"{totals[2]} extra")
