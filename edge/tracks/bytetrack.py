@@ -193,13 +193,13 @@ class ByteTracker:
         shown = [t for t in self._tracks if t.is_confirmed and (not only_seen_now or t.last_seen_ts == ts)]
         if not shown:
             return Tracks.empty()
-        born = None
         late = self.settings.birth_report_s - 1e-6  # (float time stamps: 10 fps is 0.1 s)
-        if any(t.born is not None and ts - t.born_ts >= late for t in shown):
-            born = np.array([t.born if t.born is not None and ts - t.born_ts >= late else np.full(4, np.nan)
-                             for t in shown], np.float32)
+        births = [t.born if t.born is not None and ts - t.born_ts >= late else None for t in shown]
         for t in shown:
-            t.born = None
+            t.born = None  # reported once, or never
+        born = None
+        if any(b is not None for b in births):
+            born = np.array([np.full(4, np.nan) if b is None else b for b in births], np.float32)
         return Tracks(
             Detections(self._boxes(shown).astype(np.float32), np.array([t.score for t in shown], np.float32)),
             np.array([t.track_id for t in shown], dtype=np.int64),
