@@ -41,11 +41,14 @@ class TrackerSettings:
             (buffered IoU, C-BIoU, Yang et al. 2023): after an occlusion the prediction has
             drifted, and a small person's box no longer overlaps its own re-detection. Larger
             re-acquires more, but may hand a lost track to a neighbour.
-        birth_report_s: a track first reported (confirmed) at least this long after it was born
-            also reports its birth box (`Tracks.born_xyxy`), so a line counter sees the side it
-            came from. 0.1 s is about the time a walker takes to cross a line's dead band (0.2 of
-            a box height), so only at ≤ 10 fps can they cross it unseen between the two frames;
-            faster, a birth box adds nothing but the jump of a fragment born beside a person.
+        sparse_s: frames this far apart or more (≤ 10 fps at 0.1 s) are sparse. A walker can
+            cross a line's dead band (0.2 of a box height) between two of them, and a box's size
+            changes too much from one to the next for its predicted box to overlap the next
+            detection. So, for sparse frames only: a confirmed track left unmatched by IoU tries
+            the motion gate (its predicted centre, in its own uncertainty), and a track first
+            reported (confirmed) this long after its birth also reports its birth box
+            (`Tracks.born_xyxy`), so a line counter sees the side it came from. At denser frames
+            both did harm: a shadow piece beside the line matched, or born, beside a person.
     """
 
     high_score: float = 0.5
@@ -56,7 +59,7 @@ class TrackerSettings:
     confirm_hits: int = 2
     max_lost_s: float = 1.5
     lost_buffer: float = 0.3
-    birth_report_s: float = 0.1
+    sparse_s: float = 0.1
 
 
 @dataclass(slots=True, eq=False)
@@ -68,7 +71,8 @@ class _Track:
     predicted_ts: float
     hits: int = 1
     is_confirmed: bool = False
-    box: np.ndarray = field(default_factory=lambda: np.zeros(4))
+    box: np.ndarray = field(default_factory=lambda: np.zeros(4))  # the last detection's, or the prediction
+    seen_h: float = 0.0  # the last detection's height (the motion gate's size check)
     born: np.ndarray | None = None  # the birth box until the track is first reported
     born_ts: float = 0.0
 
@@ -89,6 +93,7 @@ class ByteTracker:
         self._tracks: list[_Track] = []
         # Ids start at a random point per run: they identify nobody across runs or devices.
         self._next_id = secrets.randbits(40)
+        self._update_ts: float | None = None  # the last update's time: frames this far apart are sparse
 
     def _new_id(self) -> int:
         self._next_id += 1
@@ -108,6 +113,8 @@ class ByteTracker:
 
     def update(self, detections: Detections, ts: float) -> Tracks:
         s = self.settings
+        sparse = self._update_ts is not None and ts - self._update_ts >= s.sparse_s - 1e-6  # (float stamps)
+        self._update_ts = ts
         # 1. Predict every track to now (by the seconds since its last step).
         self._predict_all(ts)
         # 2. Split detections by confidence.
@@ -116,65 +123,64 @@ class ByteTracker:
         low = detections[(conf >= s.low_score) & (conf < s.high_score)]
         confirmed = [t for t in self._tracks if t.is_confirmed]
         tentative = [t for t in self._tracks if not t.is_confirmed]
+        iou = self._iou
         # 3. First pass: confirmed (incl. coasting) tracks ↔ high detections.
-        pairs, left_tracks, left_high = match(iou_matrix(self._boxes(confirmed), high.xyxy), s.match_iou)
-        for ti, di in pairs:
-            self._extend(confirmed[ti], high.xyxy[di], float(high.confidence[di]), ts)
-        # 4. Second pass: still-unmatched confirmed tracks that were seen recently ↔ low detections.
-        rest = [confirmed[i] for i in left_tracks]
-        pairs, _, left_low = match(iou_matrix(self._boxes(rest), low.xyxy), s.low_match_iou)
-        for ti, di in pairs:
-            self._extend(rest[ti], low.xyxy[di], float(low.confidence[di]), ts)
-        high_left = high[np.asarray(left_high, dtype=np.int64)]
-        # 4b. Third pass: confirmed tracks still unmatched (coasting, or moving faster than their
-        #     prediction) ↔ remaining high detections, on buffered IoU (TrackerSettings.lost_buffer).
-        lost = [t for t in rest if t.last_seen_ts < ts]
-        if lost and len(high_left):
-            similarity = iou_matrix(_widen(self._boxes(lost), s.lost_buffer), _widen(high_left.xyxy, s.lost_buffer))
-            pairs, _, still_left = match(similarity, s.match_iou)
-            for ti, di in pairs:
-                self._extend(lost[ti], high_left.xyxy[di], float(high_left.confidence[di]), ts)
-            high_left = high_left[np.asarray(still_left, dtype=np.int64)]
-        # 5. Tentative tracks ↔ remaining high detections, then ↔ low ones (strict IoU): a person
+        rest, high = self._assign(confirmed, high, iou, s.match_iou, ts)
+        # 4. Second pass: confirmed tracks left ↔ low detections.
+        rest, low = self._assign(rest, low, iou, s.low_match_iou, ts)
+        # 4b. Third pass: confirmed tracks still left (coasting, or moving faster than their
+        #     prediction) ↔ high detections left, on buffered IoU (TrackerSettings.lost_buffer).
+        rest, high = self._assign(rest, high, self._buffered_iou, s.match_iou, ts)
+        # 4c. Sparse frames only (TrackerSettings.sparse_s): a box's size changes too much between
+        #     them for IoU; the rest ↔ the high detections left, by the motion gate (5b).
+        if sparse:
+            rest, high = self._assign(rest, high, _motion_similarity, _GATE_FLOOR, ts)
+        # 5. Tentative tracks ↔ high detections left, then ↔ low ones (strict IoU): a person
         #    walking in through the frame's edge or from behind someone scores low for a frame or
         #    two, and should not have to be born again. Unmatched tentative tracks die.
-        pairs, left_tentative, left_new = match(iou_matrix(self._boxes(tentative), high_left.xyxy), s.match_iou)
-        for ti, di in pairs:
-            self._extend(tentative[ti], high_left.xyxy[di], float(high_left.confidence[di]), ts)
-        # 5b. A tentative track has no speed yet: at a low frame rate a walker moves a box width
-        #     between frames and IoU finds no overlap. The rest ↔ the high detections left, by how
-        #     far each is from the track's predicted centre in its own uncertainty (which grows
-        #     with the seconds since it was seen; at 30 fps this gate is tighter than IoU's).
-        if left_tentative and left_new:
-            unmatched = [tentative[i] for i in left_tentative]
-            pairs, still, still_new = match(_motion_similarity(unmatched, high_left.xyxy[left_new]), 1e-6)
-            for ti, di in pairs:
-                self._extend(unmatched[ti], high_left.xyxy[left_new[di]], float(high_left.confidence[left_new[di]]), ts)
-            left_tentative = [left_tentative[i] for i in still]
-            left_new = [left_new[i] for i in still_new]
-        low_left = low[np.asarray(left_low, dtype=np.int64)]
-        unmatched = [tentative[i] for i in left_tentative]
-        pairs, still, _ = match(iou_matrix(self._boxes(unmatched), low_left.xyxy), s.low_match_iou)
-        for ti, di in pairs:
-            self._extend(unmatched[ti], low_left.xyxy[di], float(low_left.confidence[di]), ts)
-        dead = [left_tentative[i] for i in still]
-        dead_ids = {id(tentative[i]) for i in dead}
+        # 5b. Between the two: a tentative track has no speed yet, so at a low frame rate a walker
+        #     moves a box width between frames and IoU finds no overlap. The rest ↔ the high
+        #     detections left, by how far each is from the track's predicted centre in its own
+        #     uncertainty (which grows with the seconds since it was seen; at 30 fps this gate is
+        #     tighter than IoU's).
+        left, high = self._assign(tentative, high, iou, s.match_iou, ts)
+        left, high = self._assign(left, high, _motion_similarity, _GATE_FLOOR, ts)
+        dead, _ = self._assign(left, low, iou, s.low_match_iou, ts)
+        dead_ids = {id(t) for t in dead}
         self._tracks = [t for t in self._tracks if id(t) not in dead_ids]
         # 6. Births: confident unmatched detections start tentative tracks.
-        for di in left_new:
-            score = float(high_left.confidence[di])
+        for box, score in zip(high.xyxy.astype(np.float64), high.confidence.tolist(), strict=True):
             if score >= s.new_track_score:
-                box = high_left.xyxy[di].astype(np.float64)
-                track = _Track(self._new_id(), KalmanBoxFilter(box), score, ts, ts, box=box, born=box, born_ts=ts)
+                track = _Track(self._new_id(), KalmanBoxFilter(box), score, ts, ts, box=box,
+                               seen_h=float(box[3] - box[1]), born=box, born_ts=ts)
                 track.is_confirmed = s.confirm_hits <= 1
                 self._tracks.append(track)
         # 7. Deaths: tracks unseen for longer than max_lost_s.
         self._drop_expired(ts)
         return self._confirmed_tracks(ts, only_seen_now=True)
 
+    def _assign(self, tracks: list[_Track], detections: Detections, similarity, floor: float,
+                ts: float) -> tuple[list[_Track], Detections]:
+        """Pair tracks with detections (the largest total `similarity(tracks, xyxy)` at or above
+        `floor`), extend each paired track, and return the tracks and the detections left."""
+        if not tracks or not len(detections):
+            return tracks, detections
+        pairs, left_tracks, left_detections = match(similarity(tracks, detections.xyxy), floor)
+        for ti, di in pairs:
+            self._extend(tracks[ti], detections.xyxy[di], float(detections.confidence[di]), ts)
+        return [tracks[i] for i in left_tracks], detections[np.asarray(left_detections, dtype=np.int64)]
+
+    def _iou(self, tracks: list[_Track], xyxy: np.ndarray) -> np.ndarray:
+        return iou_matrix(self._boxes(tracks), xyxy)
+
+    def _buffered_iou(self, tracks: list[_Track], xyxy: np.ndarray) -> np.ndarray:
+        b = self.settings.lost_buffer
+        return iou_matrix(_widen(self._boxes(tracks), b), _widen(xyxy, b))
+
     def _extend(self, track: _Track, box: np.ndarray, score: float, ts: float) -> None:
         track.kalman.update(box.astype(np.float64))
         track.box = box.astype(np.float64)
+        track.seen_h = float(box[3] - box[1])
         track.score = score
         track.last_seen_ts = ts
         track.hits += 1
@@ -193,7 +199,7 @@ class ByteTracker:
         shown = [t for t in self._tracks if t.is_confirmed and (not only_seen_now or t.last_seen_ts == ts)]
         if not shown:
             return Tracks.empty()
-        late = self.settings.birth_report_s - 1e-6  # (float time stamps: 10 fps is 0.1 s)
+        late = self.settings.sparse_s - 1e-6  # (float time stamps: 10 fps is 0.1 s)
         births = [t.born if t.born is not None and ts - t.born_ts >= late else None for t in shown]
         for t in shown:
             t.born = None  # reported once, or never
@@ -213,19 +219,20 @@ class ByteTracker:
 
 
 _GATE_CHI2_2DOF = 9.21  # 99 % of a 2-D normal's squared Mahalanobis distances fall below this
+_GATE_FLOOR = 1e-6  # any similarity inside the gate pairs
 
 
 def _motion_similarity(tracks: list[_Track], xyxy: np.ndarray) -> np.ndarray:
     """(tracks, detections) similarity in [0, 1) from the squared Mahalanobis distance of each
-    detection's centre to each track's prediction; 0 beyond the 99 % gate or when the heights
-    differ by more than 2× (a fragment is not the person)."""
+    detection's centre to each track's prediction; 0 beyond the 99 % gate or when the height
+    differs from the track's last detection's by more than 2× (a fragment is not the person)."""
     b = np.asarray(xyxy, dtype=np.float64).reshape(-1, 4)
     centres = (b[:, :2] + b[:, 2:]) / 2
     heights = b[:, 3] - b[:, 1]
     out = np.zeros((len(tracks), len(b)))
     for i, t in enumerate(tracks):
         d2 = t.kalman.centre_distance2(centres)
-        h = t.box[3] - t.box[1]
+        h = t.seen_h
         ok = (d2 < _GATE_CHI2_2DOF) & (heights <= 2 * h) & (heights >= h / 2)
         out[i] = np.where(ok, 1.0 - d2 / _GATE_CHI2_2DOF, 0.0)
     return out

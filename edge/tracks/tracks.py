@@ -21,7 +21,7 @@ class Tracks:
         track_id: (n,) int64 ids, random per run; they never leave tracks/ and events/.
         born_xyxy: (n, 4) where each track was first detected, given in the frame in which the
             track is first reported (a track is reported once confirmed, a frame or more after it
-            was born) if that is `TrackerSettings.birth_report_s` or more after its birth, NaN
+            was born) if that is `TrackerSettings.sparse_s` or more after its birth, NaN
             otherwise and in every later frame; None when no track has one. A line counter takes
             a new track's history from it: at 5 fps a walker can cross a line between the frame
             that starts their track and the one that confirms it.

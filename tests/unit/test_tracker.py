@@ -156,3 +156,19 @@ def test_at_30_fps_a_track_reports_no_birth_box():
     tracker = ByteTracker()
     tracker.update(dets((box(10), 0.9)), ts=0.0)
     assert tracker.update(dets((box(12), 0.9)), ts=1 / 30).born_xyxy is None
+
+
+@pytest.mark.parametrize("sparse_s, same_id", [(0.1, True), (10.0, False)])
+def test_at_5_fps_a_walker_whose_box_changes_shape_keeps_one_id(sparse_s, same_id):
+    # a top-down box follows the evidence: 40×100 one frame, 80×60 the next, its centre walking
+    # steadily. The Kalman filter extrapolates the height's change and the predicted box no
+    # longer overlaps the next one; on sparse frames (5 fps here) the motion gate keeps the
+    # track (sparse_s 10 s: never sparse)
+    from edge.tracks.bytetrack import TrackerSettings
+
+    shapes = [(40.0, 100.0), (80.0, 60.0)]
+    seq = [[(box(10 + 30 * i, y=100 + shapes[i % 2][1] / 2, w=shapes[i % 2][0], h=shapes[i % 2][1]), 0.9)]
+           for i in range(10)]
+    frames = ids_over(seq, fps=5.0, tracker=ByteTracker(TrackerSettings(sparse_s=sparse_s)))
+    ids = {tid for f in frames for tid, _ in f}
+    assert (len(ids) == 1) is same_id
