@@ -210,14 +210,16 @@ def late_start_clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
     return out
 
 
-def crossing_times(video: Path, config: CameraConfig) -> list[tuple[float, str]]:
-    """(time s, direction) of every crossing counted in `video`, as `count` runs the pipeline."""
+def crossing_times(video: Path, config: CameraConfig, every: int = 1) -> list[tuple[float, str]]:
+    """(time s, direction) of every crossing counted in `video`, as `count` runs the pipeline;
+    with `every` N, on one frame in N only (a camera or recorder at 1/N of the frame rate)."""
     detector = make_detector(config)
     out = []
     with open_source(str(video)) as source:
         pipeline = CameraPipeline(config, detector, window_s=WHOLE_RUN_WINDOW_S)
-        for frame in source.frames():
-            out += [(frame.ts, e.direction) for e in pipeline.process(frame, frame.ts).events]
+        for i, frame in enumerate(source.frames()):
+            if i % every == 0:
+                out += [(frame.ts, e.direction) for e in pipeline.process(frame, frame.ts).events]
         pipeline.finish()
     return out
 

@@ -25,26 +25,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import synth_topdown  # noqa: E402
-from topdown_bench import TMP, camera, video_width  # noqa: E402
-
-from edge.counting import WHOLE_RUN_WINDOW_S  # noqa: E402
-from edge.detections.factory import make_detector  # noqa: E402
-from edge.frames.sources import open_source  # noqa: E402
-from edge.pipeline import CameraPipeline  # noqa: E402
+from topdown_bench import TMP, camera, crossing_times, video_width  # noqa: E402
 
 MIXES = {"alone": {"one": 1.0}, "mixed": None}
 MATCH_S = 1.5
-
-
-def counted_crossings(video: Path, line: str, person_size: float = 0.2, every: int = 1) -> list[tuple[float, str]]:
-    config = camera(line, person_size)
-    events = []
-    with open_source(str(video)) as source:
-        pipeline = CameraPipeline(config, make_detector(config), window_s=WHOLE_RUN_WINDOW_S)
-        for i, frame in enumerate(source.frames()):
-            if i % every == 0:
-                events += [(frame.ts, e.direction) for e in pipeline.process(frame, frame.ts).events]
-    return events
 
 
 def match(truth: list[tuple[float, str, int]], counted: list[tuple[float, str]]):
@@ -83,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             synth_topdown.write(clip, paths)
         scale = video_width(paths[args.copy]) / clip.size[0]  # a low-resolution copy's line is scaled with it
         truth = synth_topdown.crossing_events(clip)
-        missed, extra = match(truth, counted_crossings(paths[args.copy], synth_topdown.line_spec(clip, scale),
-                                                       args.person_size, args.every))
+        config = camera(synth_topdown.line_spec(clip, scale), args.person_size)
+        missed, extra = match(truth, crossing_times(paths[args.copy], config, args.every))
         for t, direction, who in missed:
             wk = clip.walkers[who]
             pair = sum(o.start == wk.start for o in clip.walkers) > 1
