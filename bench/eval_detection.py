@@ -27,6 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from edge.detections.autosize import AutoInputSize  # noqa: E402
 from edge.detections.detections import Detections  # noqa: E402
 from edge.detections.tiling import TiledDetector  # noqa: E402
 from edge.detections.yolox import YoloxDetector  # noqa: E402
@@ -75,9 +76,9 @@ def run(name: str, detector, images) -> dict:
     total = np.zeros(len(BUCKETS), int)
     extra = 0
     spent = 0.0
-    for image, ref in images:
+    for n, (image, ref) in enumerate(images):
         began = time.perf_counter()
-        d: Detections = detector.detect(image)
+        d: Detections = detector.detect(image, float(n))  # one mosaic a second (AutoInputSize probes by time)
         spent += time.perf_counter() - began
         d = d[d.confidence >= 0.3]
         pairs, _, unmatched = match(iou_matrix(ref, d.xyxy), 0.3)
@@ -102,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
                 ("tiles: 2x2 + full", TiledDetector(base, (2, 2), 0.2)),
                 ("tiles: 3x2 + full", TiledDetector(base, (3, 2), 0.2)),
                 ("tiles: 3x3 + full", TiledDetector(base, (3, 3), 0.2))]
+    settings += [(f"input size {size}", YoloxDetector(input_size=size)) for size in (640, 832, 1088)]
     results = [run(name, det, images) for name, det in settings]
+    auto = AutoInputSize(YoloxDetector())
+    run("", auto, images)  # its first pass over the mosaics: 15 s of probes, once a second
+    results.append(run(f"input size auto, settled at {auto.input_size} (second pass)", auto, images))
     head = " | ".join(f"h {lo}–{hi if hi < 10_000 else '∞'} px" for lo, hi in BUCKETS)
     lines = [f"| setting | {head} | all | extra boxes | ms/frame |", "|---" * (len(BUCKETS) + 4) + "|"]
     for r in results:

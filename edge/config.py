@@ -47,6 +47,7 @@ class DetectorConfig:
     """Args:
         tiles: (cols, rows) of overlapping tiles run besides the full frame, or None (full frame only).
         tile_overlap: overlap of neighbouring tiles, fraction of a tile (0–0.5).
+        input_size: the YOLOX input's longer side (a multiple of 32), or "auto" (AutoInputSize).
         score_threshold: lowest detection score kept (0–1).
         every: detect on every k-th frame (1 = all), or "auto" (chosen from the load).
         person_size: top-down view: shoulder width from above, fraction of the frame's shorter side.
@@ -55,6 +56,7 @@ class DetectorConfig:
 
     tiles: tuple[int, int] | None = None
     tile_overlap: float = 0.2
+    input_size: int | str = "auto"
     score_threshold: float = 0.1
     every: int | str = 1
     person_size: float = 0.2

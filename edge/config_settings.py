@@ -17,11 +17,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["MAX_PIXELS_RANGE", "PERSON_SIZE_RANGE", "Setting", "SETTINGS", "validate", "settings_markdown", "REQUIRED"]
+__all__ = ["INPUT_SIZE_RANGE", "MAX_PIXELS_RANGE", "PERSON_SIZE_RANGE", "Setting", "SETTINGS", "validate", "settings_markdown", "REQUIRED"]
 
 REQUIRED = object()  # default of a field that must be given
 MAX_PIXELS_RANGE = (100_000, 100_000_000)  # mascots.max_pixels and --max-pixels
 PERSON_SIZE_RANGE = (0.05, 0.6)  # cameras.<id>.detector.person_size and --person-size
+INPUT_SIZE_RANGE = (128, 1920)  # cameras.<id>.detector.input_size (YOLOX input's longer side, multiples of 32)
 ID_RE = re.compile(r"^[a-z0-9-]{1,64}$")
 
 
@@ -155,6 +156,15 @@ def _tiles(v: object) -> tuple[int, int] | None:
     return int(m.group(1)), int(m.group(2))
 
 
+def _input_size(v: object) -> int | str:
+    if v == "auto":
+        return "auto"
+    low, high = INPUT_SIZE_RANGE
+    if isinstance(v, bool) or not isinstance(v, int) or v % 32 or not low <= v <= high:
+        raise _Invalid(f'expected "auto" or a multiple of 32 from {low} to {high}, for example 832')
+    return v
+
+
 def _every(v: object) -> int | str:
     if v == "auto":
         return "auto"
@@ -273,6 +283,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(f"{_C}.detector.tiles", '"none" | "COLSxROWS"', "none",
             "also run the model on overlapping tiles (for example \"2x2\"): finds smaller, farther "
             "people at (tiles + 1)× the inference cost (bench/results/detection.md)", parse=_tiles),
+    Setting(f"{_C}.detector.input_size", '"auto" | integer', "auto",
+            "the frame's longer side as the model sees it (416 is what it was trained at and finds people down "
+            "to ~35 px tall there: ~160 px in a 1920×1080 frame). \"auto\" starts at 416 and, while people that a "
+            "1280 px look finds are missed for their size, grows to what they need (edge/detections/autosize.py); "
+            "a number fixes it (a multiple of 32; cost grows with its square; bench/results/detection.md). "
+            "With tiles, \"auto\" is 416", parse=_input_size),
     Setting(f"{_C}.detector.tile_overlap", "number", 0.2,
             "overlap of neighbouring tiles as a fraction of a tile; must exceed a small person's size",
             parse=_float_between(0.0, 0.5)),

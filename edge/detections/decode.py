@@ -18,15 +18,15 @@ PERSON_CLASS = 0
 
 
 @cache
-def yolox_grid(input_size: int, strides: tuple[int, ...] = (8, 16, 32)) -> tuple[np.ndarray, np.ndarray]:
-    """Grid cell offsets (n, 2) and strides (n, 1) in the model's output order (computed once;
-    the arrays are shared, read-only)."""
+def yolox_grid(input_size: int | tuple[int, int], strides: tuple[int, ...] = (8, 16, 32)) -> tuple[np.ndarray, np.ndarray]:
+    """Grid cell offsets (n, 2) and strides (n, 1) in the model's output order for an input of
+    `input_size` (a side, or (width, height)); computed once, the arrays are shared, read-only."""
+    width, height = (input_size, input_size) if isinstance(input_size, int) else input_size
     grids, expanded = [], []
     for stride in strides:
-        side = input_size // stride
-        ys, xs = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
+        ys, xs = np.meshgrid(np.arange(height // stride), np.arange(width // stride), indexing="ij")
         grids.append(np.stack([xs, ys], axis=-1).reshape(-1, 2))
-        expanded.append(np.full((side * side, 1), stride))
+        expanded.append(np.full((xs.size, 1), stride))
     grid, stride = np.concatenate(grids).astype(np.float32), np.concatenate(expanded).astype(np.float32)
     grid.flags.writeable = stride.flags.writeable = False
     return grid, stride
@@ -53,7 +53,7 @@ def nms(xyxy: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarra
 
 def decode_yolox(
     raw: np.ndarray,
-    input_size: int,
+    input_size: int | tuple[int, int],
     ratio: float,
     score_threshold: float,
     nms_iou: float = 0.45,
@@ -63,7 +63,7 @@ def decode_yolox(
 
     Args:
         raw: the model output.
-        input_size: model input side (416).
+        input_size: the model input's side (416), or its (width, height).
         ratio: resize ratio used at preprocessing (model px per frame px).
         score_threshold: keep boxes with objectness × person score at least this.
         nms_iou: overlap above which the weaker of two boxes is dropped.

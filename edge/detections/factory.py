@@ -1,6 +1,7 @@
 """The person detector a camera's view asks for: one place that chooses, for every command.
 
-    view "angled"    YoloxDetector (COCO person class on onnxruntime), tiles as configured
+    view "angled"    YoloxDetector (COCO person class on onnxruntime), at the configured input
+                     size, or AutoInputSize choosing it ("auto", without tiles); tiles as configured
     view "top-down"  TopDownDetector (background modelling; no model file)
 """
 
@@ -22,6 +23,12 @@ def make_detector(camera: CameraConfig, threads: int | None = None) -> Detector:
         from edge.detections.topdown import TopDownDetector
 
         return TopDownDetector(person_size=camera.detector.person_size, stand_s=camera.detector.stand_s)
-    from edge.detections.yolox import YoloxDetector
+    from edge.detections.autosize import AutoInputSize
+    from edge.detections.yolox import INPUT_SIZE, YoloxDetector
 
-    return YoloxDetector(score_threshold=camera.detector.score_threshold, threads=threads or 0)
+    size = camera.detector.input_size
+    yolox = YoloxDetector(score_threshold=camera.detector.score_threshold, threads=threads or 0,
+                          input_size=INPUT_SIZE if size == "auto" else int(size))
+    if size == "auto" and camera.detector.tiles is None:
+        return AutoInputSize(yolox)
+    return yolox

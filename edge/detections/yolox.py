@@ -1,4 +1,12 @@
-"""YOLOX-Nano person detector on onnxruntime (CPU), with the model's checksum verified at load."""
+"""YOLOX-Nano person detector on onnxruntime (CPU), with the model's checksum verified at load.
+
+The model was exported for a 416×416 input, but its graph does not depend on the size (its
+reshapes are (1, 85, -1), its upsampling a ×2 scale): once the input's height and width are
+declared free (`free_input_size`, in memory; the shipped file and its checksum are unchanged) it
+runs on any multiple of 32. A frame is scaled so that its longer side is `input_size` and padded
+only to the next multiple of 32, not to a square: a 16:9 frame at 416 costs 416×256, about 60 %
+of 416×416, and a larger `input_size` finds smaller people (edge/detections/autosize.py).
+"""
 
 from __future__ import annotations
 
@@ -7,27 +15,60 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from edge.config_settings import INPUT_SIZE_RANGE
 from edge.detections.decode import decode_yolox
 from edge.detections.detections import Detections
 from edge.errors import ModelError
 from edge.models import verified_model_path
 
-__all__ = ["YoloxDetector", "letterbox"]
+__all__ = ["YoloxDetector", "check_input_size", "free_input_size", "input_shape", "letterbox"]
 
-INPUT_SIZE = 416
+INPUT_SIZE = 416  # the side the model was exported (and trained) at
+STRIDE = 32  # the input's sides must be multiples of the coarsest stride
 PAD_VALUE = 114
+# The graph input's shape as exported, (1, 3, 416, 416), and the same with height and width free
+# ("h", "w"): protobuf TensorShapeProto dims, dim_value 416 (08 a0 03) → dim_param "h" (12 01 68),
+# the same length, so no enclosing length changes (models/MODELS.md has the tensor layout).
+_FIXED_SHAPE = bytes.fromhex("0a0208010a0208030a0308a0030a0308a003")
+_FREE_SHAPE = bytes.fromhex("0a0208010a0208030a031201680a03120177")
 
 
-def letterbox(image: np.ndarray, size: int = INPUT_SIZE, out: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-    """Resize keeping aspect ratio into the top-left of a size×size canvas padded with 114.
+def free_input_size(model: bytes) -> bytes:
+    """The serialised YOLOX model with its input's height and width declared free.
+
+    Raises:
+        ModelError: the model's input is not the documented (1, 3, 416, 416).
+    """
+    if model.count(_FIXED_SHAPE) != 1:
+        raise ModelError("model input is not (1, 3, 416, 416) as models/MODELS.md documents")
+    return model.replace(_FIXED_SHAPE, _FREE_SHAPE)
+
+
+def input_shape(frame_wh: tuple[int, int], input_size: int = INPUT_SIZE) -> tuple[int, int, float]:
+    """(width, height, ratio) of the model input for a frame: scaled so that its longer side is
+    `input_size`, each side padded up to a multiple of 32; ratio is model px per frame px.
+
+    Example:
+        >>> input_shape((1280, 720), 416)
+        (416, 256, 0.325)
+    """
+    w, h = frame_wh
+    ratio = input_size / max(w, h)
+    nw, nh = max(1, round(w * ratio)), max(1, round(h * ratio))
+    return -(-nw // STRIDE) * STRIDE, -(-nh // STRIDE) * STRIDE, ratio
+
+
+def letterbox(image: np.ndarray, input_size: int = INPUT_SIZE,
+              out: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Resize keeping aspect ratio into the top-left of the `input_shape` canvas, padded with 114.
 
     Returns the NCHW float32 BGR tensor (values 0–255) and the ratio (model px per image px).
-    `out`, a (1, 3, size, size) float32 array, is filled and returned instead of a new one.
+    `out`, a float32 array of the tensor's shape, is filled and returned instead of a new one.
     """
     h, w = image.shape[:2]
-    ratio = min(size / h, size / w)
+    tw, th, ratio = input_shape((w, h), input_size)
     nh, nw = max(1, round(h * ratio)), max(1, round(w * ratio))
-    tensor = np.empty((1, 3, size, size), np.float32) if out is None else out
+    tensor = np.empty((1, 3, th, tw), np.float32) if out is None else out
     tensor.fill(PAD_VALUE)
     resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
     tensor[0, :, :nh, :nw] = resized.transpose(2, 0, 1)
@@ -45,9 +86,14 @@ class YoloxDetector:
         threads: onnxruntime intra-op threads (0 = onnxruntime's default).
         model_path: override for tests; its checksum is still verified unless it is a copy
             under another name.
+        input_size: the frame's longer side as the model sees it (a multiple of 32, 128–1920).
+            416, what the model was trained at, finds people down to ~35 px tall *there*: in a
+            1280×720 frame ~110 px, in 1920×1080 ~160 px. Larger finds smaller people at a cost
+            growing with its square (bench/results/small_people.md).
 
     Raises:
         ModelError: the model is missing, corrupt or cannot be loaded.
+        ValueError: input_size is not a multiple of 32 within 128–1920.
     """
 
     def __init__(
@@ -56,27 +102,44 @@ class YoloxDetector:
         nms_iou: float = 0.45,
         threads: int = 0,
         model_path: Path | None = None,
+        input_size: int = INPUT_SIZE,
     ) -> None:
         import onnxruntime as ort
 
+        self.input_size = check_input_size(input_size)
         path = model_path or verified_model_path("yolox_nano_416.onnx")
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
         options.log_severity_level = 3
         try:
-            self._session = ort.InferenceSession(
-                str(path), sess_options=options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as e:  # onnxruntime raises its own exception types
+            model = free_input_size(path.read_bytes())
+            self._session = ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
+        except Exception as e:  # onnxruntime raises its own exception types; free_input_size ModelError
             raise ModelError(f"cannot load model {path}: {e}") from e
         self._input_name = self._session.get_inputs()[0].name
-        self._input = np.empty((1, 3, INPUT_SIZE, INPUT_SIZE), np.float32)  # reused: no allocation per frame
+        self._inputs: dict[tuple[int, ...], np.ndarray] = {}  # reused per shape: no allocation per frame
         self.score_threshold = score_threshold
         self.nms_iou = nms_iou
 
     def detect(self, image: np.ndarray, ts: float | None = None) -> Detections:
-        tensor, ratio = letterbox(image, out=self._input)
-        raw = self._session.run(None, {self._input_name: tensor})[0]
+        return self.detect_at(image, self.input_size)
+
+    def detect_at(self, image: np.ndarray, input_size: int) -> Detections:
+        """People in `image` seen at another input size than the detector's own."""
         h, w = image.shape[:2]
-        return decode_yolox(raw, INPUT_SIZE, ratio, self.score_threshold, self.nms_iou, (w, h))
+        tw, th, _ = input_shape((w, h), input_size)
+        buffer = self._inputs.get((th, tw))
+        if buffer is None:
+            buffer = self._inputs.setdefault((th, tw), np.empty((1, 3, th, tw), np.float32))
+        tensor, ratio = letterbox(image, input_size, out=buffer)
+        raw = self._session.run(None, {self._input_name: tensor})[0]
+        return decode_yolox(raw, (tw, th), ratio, self.score_threshold, self.nms_iou, (w, h))
+
+
+def check_input_size(input_size: int) -> int:
+    """`input_size` if it is a multiple of 32 within `INPUT_SIZE_RANGE`, else ValueError."""
+    low, high = INPUT_SIZE_RANGE
+    if not isinstance(input_size, int) or input_size % STRIDE or not low <= input_size <= high:
+        raise ValueError(f"input_size: expected a multiple of {STRIDE} from {low} to {high}, got {input_size!r}")
+    return input_size

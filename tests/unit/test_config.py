@@ -61,6 +61,9 @@ def _errors(excinfo) -> list[str]:
         ('anchor: feet\ndetector: {tiles: "3"}\nlines: [{id: a, points: "0,1,2,3"}]',
          ['anchor: expected "bottom" or "center", got "feet"',
           'detector.tiles: expected "none" or a grid "COLSxROWS" from "2x1" to "4x4", for example "2x2", got "3"']),
+        # a model input size the network cannot take (not a multiple of its 32 px stride)
+        ('detector: {input_size: 500}\nlines: [{id: a, points: "0,1,2,3"}]',
+         ['detector.input_size: expected "auto" or a multiple of 32 from 128 to 1920, for example 832, got 500']),
         # heatmap out of range
         ('heatmap: {cols: 0}\nlines: [{id: a, points: "0,1,2,3"}]',
          ["heatmap.cols: expected a whole number from 1 to 64, got 0"]),
@@ -187,3 +190,20 @@ def test_person_size_flag_reaches_the_top_down_detector_and_only_it(tmp_path):
     with pytest.raises(ConfigError) as excinfo:
         with_person_size(camera, 0.33)  # angled: the person model has no such setting
     assert "--person-size" in str(excinfo.value) and "--view top-down" in str(excinfo.value)
+
+
+def test_the_angled_detector_s_input_size_is_auto_unless_fixed_or_tiled(tmp_path):
+    from edge.detections.autosize import AutoInputSize
+    from edge.detections.factory import make_detector
+    from edge.detections.yolox import YoloxDetector
+
+    def detector(section: str):
+        return make_detector(load_camera_config(_write(
+            tmp_path, f'detector: {{{section}}}\nlines: [{{id: a, points: "0,1,2,3"}}]')))
+
+    auto = detector("")
+    assert isinstance(auto, AutoInputSize) and auto.input_size == 416
+    fixed = detector("input_size: 832")
+    assert isinstance(fixed, YoloxDetector) and fixed.input_size == 832
+    tiled = detector('tiles: "2x2"')  # the tiles enlarge small people instead; each tile at 416
+    assert isinstance(tiled, YoloxDetector) and tiled.input_size == 416

@@ -1,0 +1,78 @@
+"""AutoInputSize: probes at a large input size, and steps up only for people missed for their size."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edge.detections.autosize import AutoInputSize
+from edge.detections.detections import Detections
+
+FRAME = np.zeros((720, 1280, 3), np.uint8)
+
+
+class FakeYolox:
+    """People of the given heights (px in a 1280×720 frame), found at an input size when they are
+    at least `smallest` px tall at that input (`blind`: never found below the probe size)."""
+
+    def __init__(self, heights: list[float], smallest: float = 40.0, blind: bool = False) -> None:
+        self.heights, self.smallest, self.blind = heights, smallest, blind
+        self.input_size = 416
+        self.probes: list[int] = []
+
+    def _people(self, size: int) -> Detections:
+        boxes = [[100.0 * i, 100.0, 100.0 * i + h / 2, 100.0 + h] for i, h in enumerate(self.heights)
+                 if h * size / 1280 >= self.smallest and not (self.blind and size < 1280)]
+        return Detections(np.array(boxes, np.float32).reshape(-1, 4), np.full(len(boxes), 0.9, np.float32))
+
+    def detect(self, image, ts=None) -> Detections:
+        return self._people(self.input_size)
+
+    def detect_at(self, image, size: int) -> Detections:
+        self.probes.append(size)
+        return self._people(size)
+
+
+def _run(detector: AutoInputSize, seconds: float, fps: float = 10.0, start: float = 0.0) -> list[int]:
+    return [len(detector.detect(FRAME, start + i / fps)) for i in range(int(seconds * fps))]
+
+
+def test_small_people_missed_at_416_raise_the_size_to_what_they_need():
+    yolox = FakeYolox([100.0] * 4)  # 32.5 px at 416, under the 40 px the fake model needs
+    auto = AutoInputSize(yolox)
+    found = _run(auto, 5.0)
+    # three probes (0, 1, 2 s) see 12 people, all missed: 60 px at the input for 100 px → 768
+    assert auto.input_size == 768 and yolox.probes == [1280] * 5
+    assert found[0] == 0 and found[-1] == 4  # found once the size is theirs
+
+
+def test_people_large_enough_keep_the_trained_size_and_probes_thin_out():
+    yolox = FakeYolox([300.0] * 4)
+    auto = AutoInputSize(yolox)
+    _run(auto, 150.0)
+    assert auto.input_size == 416
+    # once a second for the first 30 s, then once a minute
+    assert len(yolox.probes) == 30 + 2
+
+
+def test_large_people_missed_at_the_current_size_are_no_reason_to_grow():
+    # found only by the probe, but 300 px is 97 px at 416: not a matter of size (a partly hidden
+    # person, a poster); growing would cost time and find nothing more
+    auto = AutoInputSize(FakeYolox([300.0] * 4, blind=True))
+    _run(auto, 10.0)
+    assert auto.input_size == 416
+
+
+def test_too_few_people_seen_decide_nothing():
+    auto = AutoInputSize(FakeYolox([100.0]))  # one person a probe: 9 probes are not 10 people
+    _run(auto, 9.0)
+    assert auto.input_size == 416
+    _run(auto, 1.0, start=9.0)  # the 10th
+    assert auto.input_size == 768
+
+
+def test_without_time_stamps_frames_count_at_10_fps():
+    yolox = FakeYolox([300.0] * 4)
+    auto = AutoInputSize(yolox)
+    for _ in range(50):
+        auto.detect(FRAME)
+    assert len(yolox.probes) == 5
