@@ -17,7 +17,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["INPUT_SIZE_RANGE", "MAX_PIXELS_RANGE", "PERSON_SIZE_RANGE", "Setting", "SETTINGS", "validate", "settings_markdown", "REQUIRED"]
+__all__ = ["INPUT_SIZE_RANGE", "MAX_PIXELS_RANGE", "PERSON_SIZE_RANGE", "Setting", "SETTINGS", "validate",
+           "settings_markdown", "REQUIRED"]
 
 REQUIRED = object()  # default of a field that must be given
 MAX_PIXELS_RANGE = (100_000, 100_000_000)  # mascots.max_pixels and --max-pixels

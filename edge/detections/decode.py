@@ -18,7 +18,8 @@ PERSON_CLASS = 0
 
 
 @cache
-def yolox_grid(input_size: int | tuple[int, int], strides: tuple[int, ...] = (8, 16, 32)) -> tuple[np.ndarray, np.ndarray]:
+def yolox_grid(input_size: int | tuple[int, int],
+               strides: tuple[int, ...] = (8, 16, 32)) -> tuple[np.ndarray, np.ndarray]:
     """Grid cell offsets (n, 2) and strides (n, 1) in the model's output order for an input of
     `input_size` (a side, or (width, height)); computed once, the arrays are shared, read-only."""
     width, height = (input_size, input_size) if isinstance(input_size, int) else input_size
