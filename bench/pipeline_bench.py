@@ -58,9 +58,9 @@ def camera_config(camera_id: str, source: str):
 
 
 def detector_only(video: Path, frames: int, threads: int) -> float:
-    from edge.detections.yolox import YoloxDetector
+    from edge.detections.factory import make_detector
 
-    detector = YoloxDetector(threads=threads)
+    detector = make_detector(camera_config("cam", str(video)), threads)  # as the agent's (input size auto)
     cap = cv2.VideoCapture(str(video))
     ok, frame = cap.read()
     detector.detect(frame)  # warm-up
@@ -79,12 +79,13 @@ def detector_only(video: Path, frames: int, threads: int) -> float:
 def run_cameras(video: Path, frames: int, n: int, queue) -> None:
     """In a fresh process: n CameraWorkers at once; puts per-camera fps and peak RSS."""
     from edge.camera_worker import CameraWorker
-    from edge.detections.yolox import YoloxDetector
+    from edge.detections.factory import make_detector
 
     stop = threading.Event()
     threads = max(1, (os.cpu_count() or 1) // n)
-    workers = [CameraWorker(camera_config(f"cam-{i}", str(video)), YoloxDetector(threads=threads), "bench", 60,
-                            lambda windows: None, stop, max_frames=frames) for i in range(n)]
+    configs = [camera_config(f"cam-{i}", str(video)) for i in range(n)]
+    workers = [CameraWorker(config, make_detector(config, threads), "bench", 60,
+                            lambda windows: None, stop, max_frames=frames) for config in configs]
     t0 = time.perf_counter()
     for w in workers:
         w.start()
