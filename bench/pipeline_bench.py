@@ -48,19 +48,19 @@ def make_video(frames: int) -> Path:
     return VIDEO_720
 
 
-def camera_config(camera_id: str, source: str):
-    from edge.config import CameraConfig, parse_line_arg
+def camera_config(camera_id: str, source: str, input_size: int | str = "auto"):
+    from edge.config import CameraConfig, DetectorConfig, parse_line_arg
     from edge.events.zones import Zone
 
     zone = Zone("table", ((400.0, 300.0), (900.0, 300.0), (900.0, 720.0), (400.0, 720.0)))
     return CameraConfig(lines=(parse_line_arg("830,0,830,720", "door"),), zones=(zone,), camera_id=camera_id,
-                        source=source)
+                        source=source, detector=DetectorConfig(input_size=input_size))
 
 
-def detector_only(video: Path, frames: int, threads: int) -> float:
+def detector_only(video: Path, frames: int, threads: int, input_size: int | str) -> float:
     from edge.detections.factory import make_detector
 
-    detector = make_detector(camera_config("cam", str(video)), threads)  # as the agent's (input size auto)
+    detector = make_detector(camera_config("cam", str(video), input_size), threads)  # as the agent builds it
     cap = cv2.VideoCapture(str(video))
     ok, frame = cap.read()
     detector.detect(frame)  # warm-up
@@ -76,14 +76,14 @@ def detector_only(video: Path, frames: int, threads: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def run_cameras(video: Path, frames: int, n: int, queue) -> None:
+def run_cameras(video: Path, frames: int, n: int, input_size: int | str, queue) -> None:
     """In a fresh process: n CameraWorkers at once; puts per-camera fps and peak RSS."""
     from edge.camera_worker import CameraWorker
     from edge.detections.factory import make_detector
 
     stop = threading.Event()
     threads = max(1, (os.cpu_count() or 1) // n)
-    configs = [camera_config(f"cam-{i}", str(video)) for i in range(n)]
+    configs = [camera_config(f"cam-{i}", str(video), input_size) for i in range(n)]
     workers = [CameraWorker(config, make_detector(config, threads), "bench", 60,
                             lambda windows: None, stop, max_frames=frames) for config in configs]
     t0 = time.perf_counter()
@@ -97,10 +97,10 @@ def run_cameras(video: Path, frames: int, n: int, queue) -> None:
                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
 
 
-def in_fresh_process(video: Path, frames: int, n: int) -> dict:
+def in_fresh_process(video: Path, frames: int, n: int, input_size: int | str) -> dict:
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
-    p = ctx.Process(target=run_cameras, args=(video, frames, n, q))
+    p = ctx.Process(target=run_cameras, args=(video, frames, n, input_size, q))
     p.start()
     result = q.get(timeout=3600)
     p.join()
@@ -111,15 +111,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=300, help="frames per camera")
     ap.add_argument("--max-cameras", type=int, default=6)
+    ap.add_argument("--input-size", type=lambda v: v if v == "auto" else int(v), default="auto",
+                    help='detector.input_size: "auto" (the default; the first minute of a stream it probes '
+                         "at 1280 every 2 s, so short runs measure that phase) or a fixed size such as 416")
     args = ap.parse_args()
     video = make_video(args.frames)
     cores = os.cpu_count() or 1
     cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")), "?")
-    det = detector_only(video, args.frames, threads=cores)
-    single = in_fresh_process(video, args.frames, 1)
+    det = detector_only(video, args.frames, cores, args.input_size)
+    single = in_fresh_process(video, args.frames, 1, args.input_size)
     runs = [single]
     for n in range(2, args.max_cameras + 1):
-        r = in_fresh_process(video, args.frames, n)
+        r = in_fresh_process(video, args.frames, n, args.input_size)
         runs.append(r)
         if min(r["fps_each"]) < 10:
             break
@@ -129,6 +132,7 @@ def main() -> None:
     print(json.dumps({
         "machine": f"{platform.machine()}, {cores} cores ({cpu}), Python {platform.python_version()}",
         "video": "1280x720, 10 fps (sample upscaled)", "frames_per_camera": args.frames,
+        "input_size": args.input_size,
         "detector_only_fps": round(det, 1), "pipeline_fps": single["fps_each"][0],
         "pipeline_to_detector_ratio": round(single["fps_each"][0] / det, 3),
         "runs": runs, "cameras_at_10fps_or_better": served,

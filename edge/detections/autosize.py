@@ -6,7 +6,7 @@ above a door shows people larger than that; one that looks across a floor shows 
 it smaller, and those people are not found at all. A larger input finds them at a cost that
 grows with its square, so the size is chosen per camera, from what its frames show:
 
-    every probe (1 s apart for the first 30 s of the stream, then 60 s apart):
+    every probe (2 s apart for the first minute of the stream, then a minute apart):
         frame ─▶ detect at the current size ──────────────┐
               └▶ detect at PROBE_SIZE (1280) ─▶ people ≥ 0.5 ─▶ missed at the current size?
     once PROBE_PEOPLE people were seen at probes and MISSED_SHARE of them were missed, and small
@@ -34,7 +34,7 @@ __all__ = ["AutoInputSize"]
 log = logging.getLogger(__name__)
 
 PROBE_SIZE = 1280  # the largest input tried (~4× the cost of 640 on a 16:9 frame)
-FAST_PROBE_S, FAST_PHASE_S, SLOW_PROBE_S = 1.0, 30.0, 60.0
+FAST_PROBE_S, FAST_PHASE_S, SLOW_PROBE_S = 2.0, 60.0, 60.0
 PROBE_PEOPLE = 10  # people seen at probes before a decision
 MISSED_SHARE, MIN_MISSED = 0.2, 3  # of them missed at the current size (and at least 3): step up
 MIN_INPUT_PX = 60  # a person this tall at the model's input is found reliably (~95 %)

@@ -10,6 +10,8 @@ of 416×416, and a larger `input_size` finds smaller people (edge/detections/aut
 
 from __future__ import annotations
 
+import ctypes
+import threading
 from pathlib import Path
 
 import cv2
@@ -104,21 +106,16 @@ class YoloxDetector:
         model_path: Path | None = None,
         input_size: int = INPUT_SIZE,
     ) -> None:
-        import onnxruntime as ort
-
         self.input_size = check_input_size(input_size)
         path = model_path or verified_model_path("yolox_nano_416.onnx")
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        options.log_severity_level = 3
         try:
-            model = free_input_size(path.read_bytes())
-            self._session = ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
+            self._model = free_input_size(path.read_bytes())
+            self._session = _session(self._model, threads, arena=True)
         except Exception as e:  # onnxruntime raises its own exception types; free_input_size ModelError
             raise ModelError(f"cannot load model {path}: {e}") from e
+        self._path = str(path)
         self._input_name = self._session.get_inputs()[0].name
-        self._inputs: dict[tuple[int, ...], np.ndarray] = {}  # reused per shape: no allocation per frame
+        self._input: np.ndarray | None = None
         self.score_threshold = score_threshold
         self.nms_iou = nms_iou
 
@@ -126,15 +123,57 @@ class YoloxDetector:
         return self.detect_at(image, self.input_size)
 
     def detect_at(self, image: np.ndarray, input_size: int) -> Detections:
-        """People in `image` seen at another input size than the detector's own."""
+        """People in `image` seen at `input_size`. At the detector's own size the input buffer and
+        onnxruntime's memory arena are kept for the next frame; at another size (a probe) a session
+        shared by the process, without an arena, runs it, one at a time, and the memory goes back
+        to the system afterwards, so an occasional 1280 px look does not keep ~50 MB per camera."""
         h, w = image.shape[:2]
         tw, th, _ = input_shape((w, h), input_size)
-        buffer = self._inputs.get((th, tw))
-        if buffer is None:
-            buffer = self._inputs.setdefault((th, tw), np.empty((1, 3, th, tw), np.float32))
-        tensor, ratio = letterbox(image, input_size, out=buffer)
-        raw = self._session.run(None, {self._input_name: tensor})[0]
-        return decode_yolox(raw, (tw, th), ratio, self.score_threshold, self.nms_iou, (w, h))
+        if input_size == self.input_size:
+            if self._input is None or self._input.shape != (1, 3, th, tw):
+                self._input = np.empty((1, 3, th, tw), np.float32)
+            tensor, ratio = letterbox(image, input_size, out=self._input)
+            raw = self._session.run(None, {self._input_name: tensor})[0]
+            return decode_yolox(raw, (tw, th), ratio, self.score_threshold, self.nms_iou, (w, h))
+        tensor, ratio = letterbox(image, input_size)
+        with _ONE_OFF_LOCK:  # one at a time in the process: cameras' probes never add up in memory
+            session = _ONE_OFF.get(self._path)
+            if session is None:
+                session = _ONE_OFF.setdefault(self._path, _session(self._model, 0, arena=False))
+            raw = session.run(None, {self._input_name: tensor})[0]
+            found = decode_yolox(raw, (tw, th), ratio, self.score_threshold, self.nms_iou, (w, h))
+            del tensor, raw
+            _release_freed_memory()
+        return found
+
+
+def _session(model: bytes, threads: int, arena: bool):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+    options.log_severity_level = 3
+    options.enable_cpu_mem_arena = arena
+    return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
+
+
+def _release_freed_memory() -> None:
+    """Hand memory freed by a one-off large inference back to the system: glibc keeps it in its
+    heaps otherwise (~50 MB after a 1280 px run). A no-op where there is no glibc."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
+_ONE_OFF: dict[str, object] = {}  # model path → the session for other input sizes
+_ONE_OFF_LOCK = threading.Lock()
 
 
 def check_input_size(input_size: int) -> int:

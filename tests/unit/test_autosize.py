@@ -40,8 +40,8 @@ def test_small_people_missed_at_416_raise_the_size_to_what_they_need():
     yolox = FakeYolox([100.0] * 4)  # 32.5 px at 416, under the 40 px the fake model needs
     auto = AutoInputSize(yolox)
     found = _run(auto, 5.0)
-    # three probes (0, 1, 2 s) see 12 people, all missed: 60 px at the input for 100 px → 768
-    assert auto.input_size == 768 and yolox.probes == [1280] * 5
+    # three probes (0, 2, 4 s) see 12 people, all missed: 60 px at the input for 100 px → 768
+    assert auto.input_size == 768 and yolox.probes == [1280] * 3
     assert found[0] == 0 and found[-1] == 4  # found once the size is theirs
 
 
@@ -50,7 +50,7 @@ def test_people_large_enough_keep_the_trained_size_and_probes_thin_out():
     auto = AutoInputSize(yolox)
     _run(auto, 150.0)
     assert auto.input_size == 416
-    # once a second for the first 30 s, then once a minute
+    # every 2 s for the first minute, then once a minute
     assert len(yolox.probes) == 30 + 2
 
 
@@ -64,15 +64,15 @@ def test_large_people_missed_at_the_current_size_are_no_reason_to_grow():
 
 def test_too_few_people_seen_decide_nothing():
     auto = AutoInputSize(FakeYolox([100.0]))  # one person a probe: 9 probes are not 10 people
-    _run(auto, 9.0)
+    _run(auto, 18.0)
     assert auto.input_size == 416
-    _run(auto, 1.0, start=9.0)  # the 10th
+    _run(auto, 1.0, start=18.0)  # the 10th
     assert auto.input_size == 768
 
 
 def test_without_time_stamps_frames_count_at_10_fps():
     yolox = FakeYolox([300.0] * 4)
     auto = AutoInputSize(yolox)
-    for _ in range(50):
+    for _ in range(100):
         auto.detect(FRAME)
     assert len(yolox.probes) == 5
