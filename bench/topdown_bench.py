@@ -336,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="also write the tables to this markdown file")
     ap.add_argument("--degraded-only", action="store_true",
                     help="only the camera and encoding faults table (about 3 minutes)")
+    ap.add_argument("--speed-only", action="store_true",
+                    help="only the speed of the top-down and angled paths on the 1280×720 copy (about a minute)")
     ap.add_argument("--late-starts-only", action="store_true",
                     help="only the tables of clips cut to start later (about 7 minutes)")
     args = ap.parse_args(argv)
@@ -351,6 +353,14 @@ def main(argv: list[str] | None = None) -> int:
                           "| cuts | count as the uncut clip | crossings different |", "|---|---|---|",
                           *synth_rows, ""]), data + synth
 
+    def speed() -> dict[str, dict[str, float]]:
+        v720 = _write("720p", 30, (1280, 720), lambda f: f[40:760])
+        return {view: {"detector_fps": round(detector_fps(v720, view), 1),
+                       "pipeline_fps": round(pipeline_fps(v720, view), 1)} for view in ("top-down", "angled")}
+
+    if args.speed_only:
+        print(json.dumps({"speed_720p": speed(), "load_before": os.getloadavg()[0]}))
+        return 0
     if args.late_starts_only:
         late_text, late = late_starts()
         print(late_text)
@@ -366,10 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     acc_rows, acc = accuracy(clips())
     sens_rows, sens = sensitivity()
     door_rows, doors = synthetic_doors()
-    v720 = _write("720p", 30, (1280, 720), lambda f: f[40:760])
-    speed = {view: {"detector_fps": round(detector_fps(v720, view), 1),
-                    "pipeline_fps": round(pipeline_fps(v720, view), 1)} for view in ("top-down", "angled")}
     load = os.getloadavg()[0]
+    speeds = speed()
     text = "\n".join([
         "Count per direction (person_size 0.2, the default):", "",
         *header, *acc_rows, "", deg_text, late_text,
@@ -380,11 +388,11 @@ def main(argv: list[str] | None = None) -> int:
         "Speed on the 1280×720 copy (627 frames; decode included; load average before: "
         f"{load:.1f}):", "",
         "| path | decode + detector, fps | whole pipeline (`count`), fps |", "|---|---|---|",
-        *(f"| {v} | {s['detector_fps']} | {s['pipeline_fps']} |" for v, s in speed.items()), "",
+        *(f"| {v} | {s['detector_fps']} | {s['pipeline_fps']} |" for v, s in speeds.items()), "",
     ])
     print(text)
     print(json.dumps({"accuracy": acc, "degraded": deg, "late_starts": late, "synthetic_doors": doors,
-                      "sensitivity": sens, "speed_720p": speed}))
+                      "sensitivity": sens, "speed_720p": speeds}))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text("# Top-down cameras\n\nCommand: `.venv/bin/python bench/topdown_bench.py "
