@@ -482,3 +482,33 @@ def test_black_clothes_are_still_a_person_with_the_sun_learnt():
         assert len(found) == 1
         cx, cy = centres(found)[0]
         assert abs(cx - x) < 0.3 * SHOULDERS and abs(cy - 200) < 0.3 * SHOULDERS
+
+
+def _exposure_by_sorting(work, bg, people):
+    """match_exposure as first written, with a sort per band (the reference for the histogram)."""
+    keep = ~people[::2, ::2]
+    b, w = bg[::2, ::2][keep], work[::2, ::2][keep]
+    band = np.clip(b, 0, 255).astype(np.int32) // 8
+    counts = np.bincount(band, minlength=32)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    ok = counts >= 30
+    medians = np.maximum.accumulate(w[np.lexsort((w, band))][starts[ok] + counts[ok] // 2])
+    b_sorted = b[np.lexsort((b, band))]
+    lo, hi = starts[ok] + (counts[ok] - 1) // 2, starts[ok] + counts[ok] // 2
+    centres = ((b_sorted[lo] + b_sorted[hi]) / np.float32(2.0)).astype(np.float64)
+    shift = medians - centres
+    if np.abs(shift).max() < 1.0:
+        return bg
+    return np.clip(bg + np.interp(bg, centres, shift).astype(np.float32), 0.0, 255.0)
+
+
+def test_exposure_curve_from_histograms_equals_the_sorted_medians():
+    from edge.detections.topdown_compare import match_exposure
+
+    rng = np.random.default_rng(3)
+    for gain, offset in ((1.0, 0.0), (0.7, 12.0), (1.3, -20.0)):
+        bg = rng.uniform(0, 255, (180, 320)).astype(np.float32)
+        work = np.clip(np.round(bg * gain + offset + rng.normal(0, 4, bg.shape)), 0, 255).astype(np.float32)
+        people = np.zeros(bg.shape, bool)
+        people[40:90, 100:160] = True
+        np.testing.assert_array_equal(match_exposure(work, bg, people), _exposure_by_sorting(work, bg, people))
