@@ -89,11 +89,10 @@ class AutoInputSize:
         if not len(people):
             return
         seen = found.xyxy[found.confidence >= SEEN_SCORE]
-        overlap = iou_matrix(people, seen) if len(seen) else np.zeros((len(people), 0))
+        also_found = (iou_matrix(people, seen) >= SEEN_IOU).any(axis=1) if len(seen) else np.zeros(len(people), bool)
         heights = people[:, 3] - people[:, 1]
         longer = max(image.shape[:2])
-        small = heights * self.input_size / longer < SMALL_AT_INPUT_PX
-        missed = small & ((overlap >= SEEN_IOU).sum(axis=1) == 0 if overlap.shape[1] else True)
+        missed = ~also_found & (heights * self.input_size / longer < SMALL_AT_INPUT_PX)
         self._found += len(people)
         self._missed_heights += heights[missed].tolist()
         if (self._found < PROBE_PEOPLE or len(self._missed_heights) < MIN_MISSED
