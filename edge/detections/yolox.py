@@ -91,7 +91,7 @@ class YoloxDetector:
         input_size: the frame's longer side as the model sees it (a multiple of 32, 128–1920).
             416, what the model was trained at, finds people down to ~35 px tall *there*: in a
             1280×720 frame ~110 px, in 1920×1080 ~160 px. Larger finds smaller people at a cost
-            growing with its square (bench/results/small_people.md).
+            growing with its square (bench/results/detection.md).
 
     Raises:
         ModelError: the model is missing, corrupt or cannot be loaded.
@@ -109,8 +109,7 @@ class YoloxDetector:
         self.input_size = check_input_size(input_size)
         path = model_path or verified_model_path("yolox_nano_416.onnx")
         try:
-            self._model = free_input_size(path.read_bytes())
-            self._session = _session(self._model, threads, arena=True)
+            self._session = _session(free_input_size(path.read_bytes()), threads, arena=True)
         except Exception as e:  # onnxruntime raises its own exception types; free_input_size ModelError
             raise ModelError(f"cannot load model {path}: {e}") from e
         self._path = str(path)
@@ -139,7 +138,8 @@ class YoloxDetector:
         with _ONE_OFF_LOCK:  # one at a time in the process: cameras' probes never add up in memory
             session = _ONE_OFF.get(self._path)
             if session is None:
-                session = _ONE_OFF.setdefault(self._path, _session(self._model, 0, arena=False))
+                model = free_input_size(Path(self._path).read_bytes())  # checked when this detector loaded it
+                session = _ONE_OFF.setdefault(self._path, _session(model, 0, arena=False))
             raw = session.run(None, {self._input_name: tensor})[0]
             found = decode_yolox(raw, (tw, th), ratio, self.score_threshold, self.nms_iou, (w, h))
             del tensor, raw
