@@ -12,6 +12,9 @@ options, tiles included); the same Detections then feed
 It prints, per line and direction, the true count, each counter's count and its error.
 `--every N` keeps every Nth frame's detections, as a camera or recorder at 1/N of the frame rate
 gives them (the sample is a 10 fps clip: `--every 2` is 5 fps).
+`--far S` shows each frame shrunk by S in the middle of a grey 1920×1080 frame (lines moved with
+it): the same scene from a camera farther away, whose people are S times as tall, with the
+same hand-labelled crossings. `--input-size N|auto` sets the camera's `detector.input_size`.
 
 The peer is a benchmark-only dependency. supervision ≥ 0.26 moved ByteTrack to the `trackers`
 package, which declares opencv-python (it would overwrite the contrib cv2 MediaPipe needs), so
@@ -27,8 +30,10 @@ import os
 import platform
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,21 +47,53 @@ from edge.events.lines import LineCounter  # noqa: E402
 from edge.frames.sources import open_source  # noqa: E402
 from edge.tracks.bytetrack import ByteTracker  # noqa: E402
 
+FAR_FRAME = (1920, 1080)
 
-def detect_all(video: str, config: CameraConfig) -> tuple[list[Detections], float, float, tuple[int, int]]:
-    """Detections of every frame, the video's fps, and the detector's mean ms per frame."""
+
+def far_view(image: np.ndarray, shrink: float) -> np.ndarray:
+    """`image` shrunk by `shrink` in the middle of a grey FAR_FRAME (`--far`)."""
+    (w, h), (fw, fh) = image.shape[1::-1], FAR_FRAME
+    sw, sh = round(w * shrink), round(h * shrink)
+    canvas = np.full((fh, fw, 3), 114, np.uint8)
+    x, y = (fw - sw) // 2, (fh - sh) // 2
+    canvas[y:y + sh, x:x + sw] = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_AREA)
+    return canvas
+
+
+def far_lines(config: CameraConfig, frame_wh: tuple[int, int], shrink: float) -> CameraConfig:
+    """The camera's lines (in pixels) where `far_view` puts them."""
+    (w, h), (fw, fh) = frame_wh, FAR_FRAME
+    x, y = (fw - round(w * shrink)) // 2, (fh - round(h * shrink)) // 2
+
+    def moved(p: tuple[float, float]) -> tuple[float, float]:
+        return (p[0] * shrink + x, p[1] * shrink + y)
+
+    return replace(config, frame_size=FAR_FRAME,
+                   lines=tuple(replace(ln, a=moved(ln.a), b=moved(ln.b)) for ln in config.lines))
+
+
+def detect_all(video: str, config: CameraConfig, far: float | None = None,
+               ) -> tuple[list[Detections], float, float, tuple[int, int], int | None]:
+    """Detections of every frame (seen as `far_view` with `far`), the video's fps, the detector's
+    mean ms per frame, the frame size and the input size the detector ended at (angled view)."""
     detector = make_detector(config)
     if config.detector.tiles is not None and config.view != "top-down":
         detector = TiledDetector(detector, config.detector.tiles, config.detector.tile_overlap)
     out, spent = [], 0.0
     with open_source(video) as source:
-        size = (source.width, source.height)
+        size = (source.width, source.height) if far is None else FAR_FRAME
         for frame in source.frames():
+            image = frame.image if far is None else far_view(frame.image, far)
             began = time.perf_counter()
-            out.append(detector.detect(frame.image))
+            out.append(detector.detect(image, frame.ts))
             spent += time.perf_counter() - began
         fps = source.fps
-    return out, fps, 1000 * spent / max(len(out), 1), size
+    return out, fps, 1000 * spent / max(len(out), 1), size, getattr(detector, "input_size", None)
+
+
+def video_size(video: str) -> tuple[int, int]:
+    with open_source(video) as source:
+        return source.width, source.height
 
 
 def count_ours(detections: list[Detections], fps: float, config: CameraConfig,
@@ -114,12 +151,17 @@ def count_peer(detections: list[Detections], fps: float, config: CameraConfig) -
     return counts
 
 
-def evaluate(truth_path: Path, every: int = 1) -> tuple[list[str], dict]:
+def evaluate(truth_path: Path, every: int = 1, far: float | None = None,
+             input_size: int | str | None = None) -> tuple[list[str], dict]:
     truth = json.loads(truth_path.read_text())
     video = str((ROOT / truth["video"]).resolve())
     config = load_camera_config(truth_path.parent / truth["config"])
-    detections, fps, ms, size = detect_all(video, config)
-    if config.is_normalized:
+    if input_size is not None:
+        config = replace(config, detector=replace(config.detector, input_size=input_size))
+    detections, fps, ms, size, ended_at = detect_all(video, config, far)
+    if far is not None:
+        config = far_lines(config.in_pixels(video_size(video)), video_size(video), far)
+    elif config.is_normalized:
         config = config.in_pixels(size)
     expected: dict[tuple[str, str], int] = {}
     for c in truth["crossings"]:
@@ -139,7 +181,7 @@ def evaluate(truth_path: Path, every: int = 1) -> tuple[list[str], dict]:
             rows.append(f"| {truth_path.stem} | {line.line_id} | {direction} | {t} | {o} ({o - t:+d}) "
                         f"| {p} ({p - t:+d}) |")
     totals.update(frames=len(detections), detector_ms=round(ms, 1), anchor=config.anchor,
-                  tiles=config.detector.tiles)
+                  tiles=config.detector.tiles, input_size=config.detector.input_size, ended_at=ended_at)
     return rows, totals
 
 
@@ -161,17 +203,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="ground-truth JSON files (default: bench/groundtruth/*.json)")
     parser.add_argument("--out", type=Path, help="also write the table to this markdown file")
     parser.add_argument("--every", type=int, default=1, help="keep every Nth frame (a lower frame rate)")
+    parser.add_argument("--far", type=float, help="shrink the video by this in a 1920×1080 frame (a farther camera)")
+    parser.add_argument("--input-size", type=lambda v: v if v == "auto" else int(v),
+                        help='the camera\'s detector.input_size ("auto" or a multiple of 32)')
     args = parser.parse_args(argv)
     files = args.truth or sorted((ROOT / "bench" / "groundtruth").glob("*.json"))
     lines = ["| video | line | direction | truth | ours (error) | peer: trackers ByteTrack + sv.LineZone (error) |",
              "|---|---|---|---|---|---|"]
     summary = []
     for f in files:
-        rows, totals = evaluate(f, args.every)
+        rows, totals = evaluate(f, args.every, args.far, args.input_size)
         lines += rows
         t = max(totals["truth"], 1)
-        summary.append(f"- {f.stem}: {totals['frames']} frames, anchor {totals['anchor']}, tiles "
-                       f"{totals['tiles'] or 'none'}, detector {totals['detector_ms']} ms/frame; "
+        far = "" if args.far is None else f" shrunk ×{args.far:g} in 1920×1080,"
+        ended = f" → {totals['ended_at']}" if totals["input_size"] == "auto" and totals["ended_at"] else ""
+        summary.append(f"- {f.stem}:{far} {totals['frames']} frames, anchor {totals['anchor']}, tiles "
+                       f"{totals['tiles'] or 'none'}, input size {totals['input_size']}{ended}, "
+                       f"detector {totals['detector_ms']} ms/frame; "
                        f"absolute error summed over directions: ours {totals['ours_abs_err']}/{totals['truth']} "
                        f"({100 * totals['ours_abs_err'] / t:.0f} %), peer {totals['peer_abs_err']}/{totals['truth']} "
                        f"({100 * totals['peer_abs_err'] / t:.0f} %)")

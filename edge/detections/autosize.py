@@ -6,10 +6,11 @@ above a door shows people larger than that; one that looks across a floor shows 
 it smaller, and those people are not found at all. A larger input finds them at a cost that
 grows with its square, so the size is chosen per camera, from what its frames show:
 
-    every probe (2 s apart for the first minute of the stream, then a minute apart):
+    every probe (2 s apart for the first minute of the stream, then a minute apart; 0.5 s after
+    one that found people missed, so that the evidence gathers while they are in view):
         frame ─▶ detect at the current size ──────────────┐
               └▶ detect at PROBE_SIZE (1280) ─▶ people ≥ 0.5 ─▶ missed at the current size?
-    once PROBE_PEOPLE people were seen at probes and MISSED_SHARE of them were missed, and small
+    once MIN_MISSED people, and MISSED_SHARE of those seen at probes, were missed and small
     (under SMALL_AT_INPUT_PX at the current input: a large person missed is not a matter of size):
         size ← what makes the missed people's 10th percentile MIN_INPUT_PX tall at the input
 
@@ -34,9 +35,8 @@ __all__ = ["AutoInputSize"]
 log = logging.getLogger(__name__)
 
 PROBE_SIZE = 1280  # the largest input tried (~4× the cost of 640 on a 16:9 frame)
-FAST_PROBE_S, FAST_PHASE_S, SLOW_PROBE_S = 2.0, 60.0, 60.0
-PROBE_PEOPLE = 10  # people seen at probes before a decision
-MISSED_SHARE, MIN_MISSED = 0.2, 3  # of them missed at the current size (and at least 3): step up
+FAST_PROBE_S, FAST_PHASE_S, SLOW_PROBE_S, FOLLOW_UP_S = 2.0, 60.0, 60.0, 0.5
+MISSED_SHARE, MIN_MISSED = 0.2, 3  # people missed at the current size (of those seen, and at least): step up
 MIN_INPUT_PX = 60  # a person this tall at the model's input is found reliably (~95 %)
 SMALL_AT_INPUT_PX = 96  # a person missed while this tall at the input is not missed for their size
 FOUND_SCORE = 0.5  # a probe's person: what would start a track (TrackerSettings.high_score)
@@ -77,17 +77,18 @@ class AutoInputSize:
         if self._started is None:
             self._started = now
         if now >= self._next_probe and self.input_size < self.probe_size:
-            self._probe(image, found)
+            missed = self._probe(image, found)
             fast = now - self._started < FAST_PHASE_S
-            self._next_probe = now + (FAST_PROBE_S if fast else SLOW_PROBE_S)
+            self._next_probe = now + (FOLLOW_UP_S if missed else FAST_PROBE_S if fast else SLOW_PROBE_S)
         return found
 
-    def _probe(self, image: np.ndarray, found: Detections) -> None:
-        """Compare the people the probe size finds with `found`; step up when enough are missed."""
+    def _probe(self, image: np.ndarray, found: Detections) -> int:
+        """Compare the people the probe size finds with `found`; step up when enough are missed.
+        Returns how many this probe found missed."""
         probed = self.yolox.detect_at(image, self.probe_size)
         people = probed.xyxy[probed.confidence >= FOUND_SCORE]
         if not len(people):
-            return
+            return 0
         seen = found.xyxy[found.confidence >= SEEN_SCORE]
         also_found = (iou_matrix(people, seen) >= SEEN_IOU).any(axis=1) if len(seen) else np.zeros(len(people), bool)
         heights = people[:, 3] - people[:, 1]
@@ -95,9 +96,8 @@ class AutoInputSize:
         missed = ~also_found & (heights * self.input_size / longer < SMALL_AT_INPUT_PX)
         self._found += len(people)
         self._missed_heights += heights[missed].tolist()
-        if (self._found < PROBE_PEOPLE or len(self._missed_heights) < MIN_MISSED
-                or len(self._missed_heights) < MISSED_SHARE * self._found):
-            return
+        if len(self._missed_heights) < max(MIN_MISSED, MISSED_SHARE * self._found):
+            return int(missed.sum())
         smallest = float(np.percentile(self._missed_heights, 10))
         wanted = MIN_INPUT_PX * longer / max(smallest, 1.0)
         size = int(min(self.probe_size, max(self.input_size + STRIDE, -(-wanted // STRIDE) * STRIDE)))
@@ -106,4 +106,5 @@ class AutoInputSize:
                  self.input_size, smallest, size)
         self.yolox.input_size = size
         self._found, self._missed_heights = 0, []
+        return int(missed.sum())
 

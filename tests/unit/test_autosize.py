@@ -40,8 +40,9 @@ def test_small_people_missed_at_416_raise_the_size_to_what_they_need():
     yolox = FakeYolox([100.0] * 4)  # 32.5 px at 416, under the 40 px the fake model needs
     auto = AutoInputSize(yolox)
     found = _run(auto, 5.0)
-    # three probes (0, 2, 4 s) see 12 people, all missed: 60 px at the input for 100 px → 768
-    assert auto.input_size == 768 and yolox.probes == [1280] * 3
+    # the first probe sees 4 people, all missed: 60 px at the input for 100 px → 768; the next
+    # comes 0.5 s later (after a miss), the ones after it every 2 s, and see them found
+    assert auto.input_size == 768 and yolox.probes == [1280] * 4
     assert found[0] == 0 and found[-1] == 4  # found once the size is theirs
 
 
@@ -62,12 +63,21 @@ def test_large_people_missed_at_the_current_size_are_no_reason_to_grow():
     assert auto.input_size == 416
 
 
-def test_too_few_people_seen_decide_nothing():
-    auto = AutoInputSize(FakeYolox([100.0]))  # one person a probe: 9 probes are not 10 people
-    _run(auto, 18.0)
-    assert auto.input_size == 416
-    _run(auto, 1.0, start=18.0)  # the 10th
-    assert auto.input_size == 768
+def test_two_people_missed_decide_nothing_and_a_miss_brings_the_next_probe_sooner():
+    yolox = FakeYolox([100.0])  # one small person in view, missed at 416
+    auto = AutoInputSize(yolox)
+    _run(auto, 0.5)  # one probe, at 0 s
+    _run(auto, 0.5, start=0.5)  # the next 0.5 s later (not 2 s): the person is still in view
+    assert auto.input_size == 416 and len(yolox.probes) == 2
+    _run(auto, 0.5, start=1.0)  # the third missed person
+    assert auto.input_size == 768 and len(yolox.probes) == 3
+
+
+def test_a_few_people_missed_among_many_found_decide_nothing():
+    yolox = FakeYolox([100.0] + [300.0] * 20)  # one missed of 21 a probe
+    auto = AutoInputSize(yolox)
+    _run(auto, 10.0)
+    assert auto.input_size == 416 and len(yolox.probes) == 20  # every 0.5 s: each probe misses one
 
 
 def test_without_time_stamps_frames_count_at_10_fps():
