@@ -160,7 +160,8 @@ def evaluate(truth_path: Path, every: int = 1, far: float | None = None,
         config = replace(config, detector=replace(config.detector, input_size=input_size))
     detections, fps, ms, size, ended_at = detect_all(video, config, far)
     if far is not None:
-        config = far_lines(config.in_pixels(video_size(video)), video_size(video), far)
+        original = video_size(video)
+        config = far_lines(config.in_pixels(original), original, far)
     elif config.is_normalized:
         config = config.in_pixels(size)
     expected: dict[tuple[str, str], int] = {}
