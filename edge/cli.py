@@ -43,6 +43,7 @@ def run_count(args: argparse.Namespace) -> int:
     from edge.counting import count
     from edge.frames.sources import parse_source
 
+    setup_logging(args)  # what the detector decides on the way (AutoInputSize) reaches stderr
     config = _camera_config(args)
     parse_source(args.source)  # a missing file is a usage error before the model loads
     bar = ProgressBar(sys.stderr.isatty() and not args.no_progress)
@@ -86,6 +87,7 @@ def run_preview(args: argparse.Namespace) -> int:
     from edge.frames.sources import parse_source
     from edge.preview import preview
 
+    setup_logging(args)
     config = _camera_config(args)
     parse_source(args.source)
     bar = ProgressBar(sys.stderr.isatty())
