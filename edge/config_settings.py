@@ -17,8 +17,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["INPUT_SIZE_RANGE", "MAX_PIXELS_RANGE", "PERSON_SIZE_RANGE", "Setting", "SETTINGS", "validate",
-           "settings_markdown", "REQUIRED"]
+__all__ = ["INPUT_SIZE_RANGE", "is_input_size", "MAX_PIXELS_RANGE", "PERSON_SIZE_RANGE", "Setting", "SETTINGS",
+           "validate", "settings_markdown", "REQUIRED"]
 
 REQUIRED = object()  # default of a field that must be given
 MAX_PIXELS_RANGE = (100_000, 100_000_000)  # mascots.max_pixels and --max-pixels
@@ -157,13 +157,17 @@ def _tiles(v: object) -> tuple[int, int] | None:
     return int(m.group(1)), int(m.group(2))
 
 
-def _input_size(v: object) -> int | str:
-    if v == "auto":
-        return "auto"
+def is_input_size(v: object) -> bool:
+    """A YOLOX input size: a whole multiple of 32 within INPUT_SIZE_RANGE (config and detector share it)."""
     low, high = INPUT_SIZE_RANGE
-    if isinstance(v, bool) or not isinstance(v, int) or v % 32 or not low <= v <= high:
-        raise _Invalid(f'expected "auto" or a multiple of 32 from {low} to {high}, for example 832')
-    return v
+    return isinstance(v, int) and not isinstance(v, bool) and v % 32 == 0 and low <= v <= high
+
+
+def _input_size(v: object) -> int | str:
+    if v == "auto" or is_input_size(v):
+        return v  # type: ignore[return-value]
+    low, high = INPUT_SIZE_RANGE
+    raise _Invalid(f'expected "auto" or a multiple of 32 from {low} to {high}, for example 832')
 
 
 def _every(v: object) -> int | str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.config_settings import INPUT_SIZE_RANGE
+from edge.config_settings import INPUT_SIZE_RANGE, is_input_size
 from edge.detections.decode import decode_yolox
 from edge.detections.detections import Detections
 from edge.errors import ModelError
@@ -178,7 +178,7 @@ _ONE_OFF_LOCK = threading.Lock()
 
 def check_input_size(input_size: int) -> int:
     """`input_size` if it is a multiple of 32 within `INPUT_SIZE_RANGE`, else ValueError."""
-    low, high = INPUT_SIZE_RANGE
-    if not isinstance(input_size, int) or input_size % STRIDE or not low <= input_size <= high:
+    if not is_input_size(input_size):
+        low, high = INPUT_SIZE_RANGE
         raise ValueError(f"input_size: expected a multiple of {STRIDE} from {low} to {high}, got {input_size!r}")
     return input_size
