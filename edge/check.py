@@ -2,7 +2,8 @@
 
     config       the agent file validates (done before any check runs)
     model        each shipped model file matches its checksum
-    camera       each camera's source opens and yields a frame (within the open timeout)
+    camera       each camera's source opens and yields a frame (within the open timeout), and its
+                 lines and zones lie on that frame (edge.events.placement)
     broker       the broker accepts this store's login (TLS and credentials included)
     outbox       the outbox file can be opened for writing
 """
@@ -39,6 +40,7 @@ def _models() -> list[CheckResult]:
 
 
 def _camera(camera) -> CheckResult:
+    from edge.events.placement import check_placement
     from edge.frames.sources import open_source
 
     try:
@@ -47,7 +49,11 @@ def _camera(camera) -> CheckResult:
         if frame is None:
             return CheckResult(f"camera {camera.camera_id}", False, f"{camera.source} opened but gave no frame")
         h, w = frame.image.shape[:2]
-        return CheckResult(f"camera {camera.camera_id}", True, f"{w}×{h} at {video.fps:.0f} fps")
+        pixels = camera.in_pixels((w, h))
+        placement = check_placement(pixels.lines, pixels.zones, (w, h))
+        problems = "; ".join(placement.errors + placement.warnings)
+        detail = f"{w}×{h} at {video.fps:.0f} fps" + (f"; {problems}" if problems else "")
+        return CheckResult(f"camera {camera.camera_id}", not placement.errors, detail)
     except RetailEdgeError as e:
         return CheckResult(f"camera {camera.camera_id}", False, str(e))
 

@@ -67,6 +67,7 @@ def count(
 
     Raises:
         SourceError: the source cannot be opened.
+        ConfigError: a line or zone lies wholly outside the frame (edge.events.placement).
         ModelError: the model is missing or corrupt.
     """
     detector = make_detector(config)
@@ -75,7 +76,8 @@ def count(
     frames = 0
     first_ts = last_ts = 0.0
     with open_source(source) as video:
-        pipeline = CameraPipeline(config, detector, window_s=WHOLE_RUN_WINDOW_S, min_count=min_count)
+        pipeline = CameraPipeline(config, detector, window_s=WHOLE_RUN_WINDOW_S, min_count=min_count,
+                                  strict_placement=True)
         for frame in video.frames(max_frames, stop):
             result = pipeline.process(frame, frame.ts)
             for e in result.events:

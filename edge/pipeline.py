@@ -6,18 +6,23 @@
 
 The Aggregator first closes the windows that ended before this frame (asking each part for its
 figures), then the parts take in the frame, so a frame always counts in the window it falls in.
+On the first frame (and when the frame size changes) the lines and zones are checked against it
+(`edge.events.placement`): one lying wholly outside is an error, one mostly outside a warning.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from edge.config import DEFAULT_MIN_COUNT, CameraConfig
 from edge.detections.detector import Detector
 from edge.detections.tiling import TiledDetector
+from edge.errors import ConfigError
 from edge.events.events import CrossingEvent
 from edge.events.heatmap import HeatmapAccumulator
 from edge.events.lines import LineCounter
+from edge.events.placement import Placement, check_placement
 from edge.events.zones import ZoneMonitor
 from edge.frames.frame import Frame
 from edge.tracks.bytetrack import ByteTracker
@@ -25,6 +30,8 @@ from edge.tracks.tracks import Tracks
 from edge.windows.aggregate import Aggregator, WindowAggregate, WindowPart
 
 __all__ = ["CameraPipeline", "FrameResult"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +54,8 @@ class CameraPipeline:
         store_id, camera_id: the ids the windows carry.
         min_count: the small-cell rule's k for heatmap and dwell (privacy.min_count).
         extra_parts: further WindowParts (mascots); the caller feeds them frames.
+        strict_placement: a line or zone wholly outside the first frame raises ConfigError (a
+            one-shot `count`); otherwise it is logged as an error and the rest goes on (the agent).
 
     Normalised coordinates without a frame_size are turned into pixels on the first frame.
     """
@@ -60,8 +69,13 @@ class CameraPipeline:
         camera_id: str = "local",
         min_count: int = DEFAULT_MIN_COUNT,
         extra_parts: list[WindowPart] | tuple[WindowPart, ...] = (),
+        strict_placement: bool = False,
     ) -> None:
         self.config = config
+        self.camera_id = camera_id
+        self.strict_placement = strict_placement
+        self.placement = Placement()
+        self._placed_on: tuple[int, int] | None = None
         tiles = config.detector.tiles
         if config.view == "top-down":
             tiles = None  # the top-down detector sees the whole frame at once; tiles are for small people
@@ -96,6 +110,8 @@ class CameraPipeline:
         h, w = frame.image.shape[:2]
         if self.config.is_normalized:
             self._build(self.config.in_pixels((w, h)))
+        if self._placed_on != (w, h):
+            self._check_placement((w, h))
         if detect:
             tracks = self.tracker.update(self.detector.detect(frame.image, ts), ts)
         else:
@@ -107,6 +123,16 @@ class CameraPipeline:
         if self.heatmap is not None:
             self.heatmap.update(tracks, ts, (w, h))
         return FrameResult(tracks, tuple(events), tuple(windows))
+
+    def _check_placement(self, frame_wh: tuple[int, int]) -> None:
+        self._placed_on = frame_wh
+        self.placement = check_placement(self.config.lines, self.config.zones, frame_wh)
+        if self.placement.errors and self.strict_placement:
+            raise ConfigError("; ".join(self.placement.errors))
+        for message in self.placement.errors:
+            log.error("camera %s: %s", self.camera_id, message)
+        for message in self.placement.warnings:
+            log.warning("camera %s: %s", self.camera_id, message)
 
     def finish(self) -> list[WindowAggregate]:
         """Close the last, partial window."""

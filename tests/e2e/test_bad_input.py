@@ -22,6 +22,8 @@ MASCOTS = Path(__file__).resolve().parents[2] / "media" / "mascots"
         (["count", "--source", VIDEO, "--line", "nonsense"], '--line: expected "X1,Y1,X2,Y2"'),
         (["count", "--source", VIDEO, "--line", "1,2,3"], '--line: expected "X1,Y1,X2,Y2"'),
         (["count", "--source", VIDEO, "--line", "5,5,5,5"], "--line: the two end points are the same"),
+        (["count", "--source", VIDEO, "--line", "1000,500,1900,1000"],                    # drawn for 1920×1080
+         "line line-1 lies outside the 768×432 frame, so it can measure nothing"),
         (["count", "--source", VIDEO], "one of the arguments --line --config is required"),
         (["count", "--source", VIDEO, "--config", "/nonexistent.yaml"], "/nonexistent.yaml"),
         (["run", "--source", VIDEO, "--store", "s1"], "give --config FILE, or all of --source --store"),

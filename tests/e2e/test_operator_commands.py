@@ -52,6 +52,21 @@ def test_check_names_each_failure(tmp_path):
     assert "broker" in failed[1] and "Connection refused" in failed[1]
 
 
+def test_check_fails_a_camera_whose_line_lies_off_its_frame(tmp_path):
+    config = tmp_path / "edge.yaml"
+    agent_file(config, f"mqtt://127.0.0.1:{free_port()}", str(SAMPLE_VIDEO))
+    # the back camera's line drawn on a 1920×1080 picture; the sample is 768×432
+    config.write_text(config.read_text().replace('"0,300,768,300"', '"960,900,1900,900"'))
+    r = subprocess.run([cli("retail-edge"), "check", "--config", str(config)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 1
+    out = r.stdout.splitlines()
+    assert any(line.startswith("PASS") and "camera front" in line for line in out), r.stdout
+    back = [line for line in out if "camera back" in line]
+    assert len(back) == 1 and back[0].startswith("FAIL"), r.stdout
+    assert "768×432" in back[0] and "line door lies outside" in back[0]
+
+
 def test_check_on_an_invalid_config_is_a_usage_error(tmp_path):
     config = tmp_path / "edge.yaml"
     config.write_text("store_id: S 1\ncameras: {}\n")
