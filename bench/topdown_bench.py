@@ -96,7 +96,7 @@ def clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
         return cv2.resize(f[200:600, 320:960], (1280, 800), interpolation=cv2.INTER_LINEAR)
 
     zoomed = _write("zoom2", 30, (1280, 800), zoom)
-    return [(*c, 0.2) for c in [
+    return [(*c, "auto") for c in [
         ("original 1280×800 30 fps", CLIP, "640,800,640,0", (1, 3)),
         ("low-res 320×200", _write("low", 30, (320, 200), lambda f: cv2.resize(f, (320, 200),
                                                                               interpolation=cv2.INTER_AREA)),
@@ -108,7 +108,7 @@ def clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
          "800,640,0,640", (3, 1)),
     ]] + [
         ("zoomed ×2 (camera twice as low), person_size 0.4", zoomed, "640,800,640,0", (1, 3), 0.4),
-        ("zoomed ×2, person_size left at 0.2", zoomed, "640,800,640,0", (1, 3), 0.2),
+        ("zoomed ×2, person_size left at its default (auto)", zoomed, "640,800,640,0", (1, 3), "auto"),
     ]
 
 
@@ -164,7 +164,7 @@ def degraded_clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
         return out
 
     full, line = (1280, 800), "640,800,640,0"
-    return [(*c, 0.2) for c in [
+    return [(*c, "auto") for c in [
         ("monochrome", _write("mono", 30, full, mono), line, (1, 3)),
         ("sensor noise σ 10", _write("noise10", 30, full, noise), line, (1, 3)),
         ("JPEG quality 30", _write("jpeg30", 30, full, lambda f: _jpeg(f, 30)), line, (1, 3)),
@@ -207,7 +207,7 @@ def late_start_clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
     for start in LATE_STARTS:
         truth = (sum(f > start + _LATE_MARGIN for f in ins), sum(f > start + _LATE_MARGIN for f in outs))
         video = _write(f"from{start}", 30, (1280, 800), lambda f: f, start=start)
-        out.append((f"from frame {start}", video, "640,800,640,0", truth, 0.2))
+        out.append((f"from frame {start}", video, "640,800,640,0", truth, "auto"))
     return out
 
 
@@ -253,7 +253,7 @@ def synthetic_late_starts(seeds=(1, 2, 3, 4), arrivals: int = 8) -> tuple[list[s
     return [f"| {cuts_n} | {same} | {diff} |"], data
 
 
-def camera(line: str, person_size: float = 0.2) -> CameraConfig:
+def camera(line: str, person_size: float | str = "auto") -> CameraConfig:
     base = CameraConfig(lines=(parse_line_arg(line),), detector=DetectorConfig(person_size=person_size))
     return with_view(base, "top-down")
 
@@ -358,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         rows, data = accuracy(late_start_clips())
         synth_rows, synth = synthetic_late_starts()
         return "\n".join(["Starting with people in view: the original clip cut to start at a frame "
-                          "(person_size 0.2):", "", *header, *rows, "",
+                          "(person_size auto, the default):", "", *header, *rows, "",
                           "Synthetic door clips (seeds 1–4, 8 people walking alone) cut 0.4 s after each person "
                           "comes into view, against the uncut clip's crossings after the cut:", "",
                           "| cuts | count as the uncut clip | crossings different |", "|---|---|---|",
@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"late_starts": late}))
         return 0
     deg_rows, deg = accuracy(degraded_clips())
-    deg_text = "\n".join(["Camera and encoding faults (person_size 0.2):", "", *header, *deg_rows, ""])
+    deg_text = "\n".join(["Camera and encoding faults (person_size auto, the default):", "", *header, *deg_rows, ""])
     if args.degraded_only:
         print(deg_text)
         print(json.dumps({"degraded": deg}))
@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0]
     speeds = speed()
     text = "\n".join([
-        "Count per direction (person_size 0.2, the default):", "",
+        "Count per direction (person_size auto, the default):", "",
         *header, *acc_rows, "", deg_text, late_text,
         "Synthetic door clips (seeds 1–3, 20 arrivals each; truth → counted, summed):", "",
         "| mix | copy | in | out |", "|---|---|---|---|", *door_rows, "",

@@ -8,8 +8,8 @@ can be judged crossing by crossing:
     .venv/bin/python bench/topdown_misses.py --mix mixed --copy "blurred σ2.5" --seeds 1,2,3
 
 `--true-size` draws people of another shoulder width than the default 0.2 of the frame's shorter
-side (a camera mounted higher or lower), and `--person-size` sets the detector's: what a wrong
-`person_size` costs. `--every N` keeps every Nth frame (15 fps clips: `--every 3` is the 5 fps
+side (a camera mounted higher or lower), and `--person-size` sets the detector's (a number, or
+`auto`, the default): what a wrong `person_size` costs, and what `auto` recovers. `--every N` keeps every Nth frame (15 fps clips: `--every 3` is the 5 fps
 of a recorder's sub-stream). Clips are written once to /tmp/retail-edge-topdown (as `topdown_bench.py`
 does).
 """
@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--arrivals", type=int, default=20)
     ap.add_argument("--true-size", type=float, default=0.2, help="people's shoulder width in the clips")
-    ap.add_argument("--person-size", type=float, default=0.2, help="the detector's person_size")
+    ap.add_argument("--person-size", type=lambda v: v if v == "auto" else float(v), default="auto",
+                    help='the detector\'s person_size: a number or "auto" (the default)')
     ap.add_argument("--every", type=int, default=1, help="keep every Nth frame (a lower frame rate)")
     args = ap.parse_args(argv)
     names = list(synth_topdown.VARIANTS)
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"seed {seed} extra {direction} at {ts:.1f} s")
         totals = [totals[0] + len(truth), totals[1] + len(missed), totals[2] + len(extra)]
     rate = "" if args.every == 1 else f", 1 frame in {args.every}"
-    print(f"{args.mix}, {args.copy}{rate}, people {args.true_size:g}, person_size {args.person_size:g}, "
+    print(f"{args.mix}, {args.copy}{rate}, people {args.true_size:g}, person_size {args.person_size}, "
           f"seeds {args.seeds}: missed {totals[1]} of {totals[0]} true crossings, "
           f"{totals[2]} extra")
     return 0

@@ -240,7 +240,8 @@ def _add_view_args(p: argparse.ArgumentParser) -> None:
                         "overrides the config's view and sets its anchor")
     p.add_argument("--person-size", type=_person_size, default=None,
                    help="top-down view: a person's shoulder width seen from above, as a fraction of the frame's "
-                        "shorter side (default 0.2; measure it with preview; overrides the config's)")
+                        "shorter side (measure it with preview), or auto (the default: 0.2, smaller when the "
+                        "people walking through measure much smaller); overrides the config's")
 
 
 def _bounded(cast, bounds: str, expected: str):
@@ -262,8 +263,12 @@ def _bounded(cast, bounds: str, expected: str):
     return parse
 
 
-_person_size = _bounded(float, "PERSON_SIZE_RANGE",
-                        "a number from {lo:g} to {hi:g} (shoulder width / the frame's shorter side)")
+_person_size_number = _bounded(float, "PERSON_SIZE_RANGE",
+                               '"auto" or a number from {lo:g} to {hi:g} (shoulder width / the frame\'s shorter side)')
+
+
+def _person_size(text: str) -> float | str:
+    return "auto" if text == "auto" else _person_size_number(text)
 _pixels = _bounded(int, "MAX_PIXELS_RANGE", "a whole number of pixels from {lo} to {hi}")
 
 

@@ -50,7 +50,8 @@ class DetectorConfig:
         input_size: the YOLOX input's longer side (a multiple of 32), or "auto" (AutoInputSize).
         score_threshold: lowest detection score kept (0–1).
         every: detect on every k-th frame (1 = all), or "auto" (chosen from the load).
-        person_size: top-down view: shoulder width from above, fraction of the frame's shorter side.
+        person_size: top-down view: shoulder width from above, fraction of the frame's shorter side,
+            or "auto" (0.2, smaller when the people walking through measure much smaller).
         stand_s: top-down view: seconds a person standing still stays found before becoming background.
     """
 
@@ -59,7 +60,7 @@ class DetectorConfig:
     input_size: int | str = "auto"
     score_threshold: float = 0.1
     every: int | str = 1
-    person_size: float = 0.2
+    person_size: float | str = "auto"
     stand_s: float = 300.0
 
 
@@ -332,7 +333,7 @@ def with_view(config: CameraConfig, view: str | None) -> CameraConfig:
     return replace(config, view=view, anchor=default_anchor(view))
 
 
-def with_person_size(config: CameraConfig, person_size: float | None) -> CameraConfig:
+def with_person_size(config: CameraConfig, person_size: float | str | None) -> CameraConfig:
     """The camera with the top-down detector's `person_size` set (the `--person-size` flag); None
     keeps it as is.
 

@@ -170,6 +170,15 @@ def _input_size(v: object) -> int | str:
     raise _Invalid(f'expected "auto" or a multiple of 32 from {low} to {high}, for example 832')
 
 
+def _person_size(v: object) -> float | str:
+    if v == "auto":
+        return "auto"
+    try:
+        return _float_between(*PERSON_SIZE_RANGE)(v)
+    except _Invalid as e:
+        raise _Invalid(f'expected "auto" or {str(e).removeprefix("expected ")}') from None
+
+
 def _every(v: object) -> int | str:
     if v == "auto":
         return "auto"
@@ -300,11 +309,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(f"{_C}.detector.score_threshold", "number", 0.1,
             "lowest detection score passed to the tracker (which uses low ones only to extend tracks)",
             parse=_float_between(0.01, 0.9)),
-    Setting(f"{_C}.detector.person_size", "number", 0.2,
+    Setting(f"{_C}.detector.person_size", '"auto" | number', "auto",
             "top-down only: a person's shoulder width seen from above, as a fraction of the frame's shorter "
             "side (about 0.2 for a camera 3 m above the floor with a 90° lens); when unsure, round down: people "
-            "a third smaller than it are often missed, people half as large again are still counted",
-            parse=_float_between(*PERSON_SIZE_RANGE)),
+            "a third smaller than it are often missed, people half as large again are still counted. \"auto\" "
+            "is 0.2 until the people walking through measure under 0.55 of it (a high ceiling, a wide lens; "
+            "from 6 people on), then their size (edge/detections/topdown_size.py); a number fixes it",
+            parse=_person_size),
     Setting(f"{_C}.detector.stand_s", "number", 300,
             "top-down only: seconds someone standing still under the camera stays found before the background "
             "takes them in (also how long a thing of a person's size put down in view counts as one)",

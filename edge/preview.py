@@ -140,7 +140,7 @@ def preview(
                 safe = blurrer.blur(frame.image, result.tracks.detections.xyxy)
                 masks = getattr(detector, "last_masks", None)
                 if masks:
-                    safe = draw_detector_view(safe, masks, config.detector.person_size)
+                    safe = draw_detector_view(safe, masks, detector.person_size)  # as "auto" has it now
                 drawn = draw_overlay(safe, pipeline.config, result.tracks, totals, occupancy)
                 if out is not None:
                     if writer is None:

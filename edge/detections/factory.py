@@ -2,7 +2,8 @@
 
     view "angled"    YoloxDetector (COCO person class on onnxruntime), at the configured input
                      size, or AutoInputSize choosing it ("auto", without tiles); tiles as configured
-    view "top-down"  TopDownDetector (background modelling; no model file)
+    view "top-down"  TopDownDetector (background modelling; no model file), at the configured
+                     person_size, or from 0.2 following the people measured ("auto")
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ def make_detector(camera: CameraConfig, threads: int | None = None) -> Detector:
         ModelError: the angled view's model file is missing or corrupt.
     """
     if camera.view == "top-down":
-        from edge.detections.topdown import TopDownDetector
+        from edge.detections.topdown import PERSON_SIZE, TopDownDetector
 
-        return TopDownDetector(person_size=camera.detector.person_size, stand_s=camera.detector.stand_s)
+        size = camera.detector.person_size
+        return TopDownDetector(person_size=PERSON_SIZE if size == "auto" else float(size),
+                               stand_s=camera.detector.stand_s, auto_size=size == "auto")
     from edge.detections.autosize import AutoInputSize
     from edge.detections.yolox import INPUT_SIZE, YoloxDetector
 

@@ -34,19 +34,28 @@ copy (`work_width` pixels wide):
   only extend tracks (the tracker's low-score pass) and do not start them.
 
 `person_size` is a person's shoulder width seen from above as a fraction of the frame's shorter
-side (0.2 for a camera about 3 m above the floor with a 90° lens); it sets every size above.
+side (0.2 for a camera about 3 m above the floor with a 90° lens); it sets every size above. With
+`auto_size` (config `person_size: auto`) the people walking through are measured
+(`topdown_size.WalkerSizes`), and when they measure under 0.55 of it, it becomes their size.
 Method, measurements and limits: docs/ARCHITECTURE.md, "Top-down cameras".
 """
 
 from __future__ import annotations
+
+import logging
 
 import cv2
 import numpy as np
 
 from edge.detections.detections import Detections
 from edge.detections.topdown_compare import crushed_shadows, ghost_blobs, match_exposure, principal_axis, shadow_mask
+from edge.detections.topdown_size import WalkerSizes
 
-__all__ = ["TopDownDetector"]
+__all__ = ["PERSON_SIZE", "TopDownDetector"]
+
+PERSON_SIZE = 0.2  # the default person_size, and where `person_size: auto` starts
+
+log = logging.getLogger(__name__)
 
 _SLOW = 0.02  # learning under a person, relative to learn_rate
 _MIN_SIGMA = 6.0  # grey levels: noise floor of the background's spread
@@ -75,6 +84,12 @@ _SUN_RATE = 0.1
 # (topdown_compare.crushed_shadows), once the learnt shadow is at least this long.
 _SUN_CRUSHED = 0.5
 _WHOLE_EVIDENCE = 0.4  # persons' area of evidence: below it, a blob may be a person in dark clothes
+# auto_size: people who measure under _SHRINK_BELOW of person_size are much smaller than it assumes
+# (most are missed); person_size then becomes their measure / _MEASURE_PER_SIZE (real people
+# measure 0.6–1.0 of the person_size that counts them, drawn ones ~0.95: topdown_size.py).
+_SHRINK_BELOW = 0.55
+_MEASURE_PER_SIZE = 0.8
+_SMALLEST = 0.05  # person_size never goes below this (config_settings.PERSON_SIZE_RANGE)
 
 
 class TopDownDetector:
@@ -89,32 +104,37 @@ class TopDownDetector:
         absorb_s: seconds after which something that stays changed becomes background.
         stand_s: the same for a person found (someone standing under the camera); their ghost,
             when they leave before, is forgotten at once.
+        auto_size: measure the people walking through and take their size when they are much
+            smaller than `person_size` (never larger; logged).
 
     Example:
         >>> d = TopDownDetector(); len(d.detect(np.zeros((72, 128, 3), np.uint8)))
         0
     """
 
-    def __init__(self, person_size: float = 0.2, work_width: int = 320, learn_rate: float = 0.03,
+    def __init__(self, person_size: float = PERSON_SIZE, work_width: int = 320, learn_rate: float = 0.03,
                  min_contrast: float = 18.0, min_evidence: float = 0.12,
-                 absorb_s: float = 10.0, stand_s: float = 300.0) -> None:
+                 absorb_s: float = 10.0, stand_s: float = 300.0, auto_size: bool = False) -> None:
         if not 0.02 <= person_size <= 0.9:
             raise ValueError(f"person_size: expected 0.02–0.9 of the frame's shorter side, got {person_size}")
-        self.person_size = person_size
+        self.person_size = self._configured_size = person_size
         self.work_width = work_width
         self.learn_rate = learn_rate
         self.min_contrast = min_contrast
         self.min_evidence = min_evidence
         self.absorb_s = absorb_s
         self.stand_s = max(stand_s, absorb_s)
+        self.walkers = WalkerSizes() if auto_size else None
         self.reset()
 
     def reset(self) -> None:
+        self.person_size = self._configured_size
         self._bg: np.ndarray | None = None
         self._var: np.ndarray | None = None
         self._people = None  # last frame's person mask (work size): not learnt fast, not used for gain
         self._changed_s = 0.0
         self._last_ts: float | None = None
+        self._clock = 0.0  # seconds of stream seen (the walkers' time)
         self._shape: tuple[int, int] | None = None
         self.last_masks: dict[str, np.ndarray] = {}  # for preview drawing only; never leaves the process
 
@@ -149,10 +169,13 @@ class TopDownDetector:
         # a new scene (the camera moved) may have its sun elsewhere
         self._sun = np.zeros(2)  # running mean of person → own shadow, in person widths
         self._sun_seen = 0
+        if self.walkers is not None:
+            self.walkers.clear()  # a moved camera may see people at another size
 
     def detect(self, image: np.ndarray, ts: float | None = None) -> Detections:
         """People in `image`; `ts` is its capture time in seconds (without it: 30 fps assumed)."""
         dt = self._interval(ts)
+        self._clock += dt
         h, w = image.shape[:2]
         work, chroma = self._work(image)
         if self._bg is None or self._shape != (h, w) or (chroma is None) != (self._bg_chroma is None):
@@ -177,6 +200,8 @@ class TopDownDetector:
         if self._sun_seen >= _SUN_SEEN and sun >= _SUN_CRUSHED:
             shadow |= crushed_shadows(changed, shadow, ratio, self._sun / sun, size) & ~coloured
         people = changed & ~shadow
+        if self.walkers is not None and not self.walkers.full and self.walkers.update(people, self._clock):
+            self._follow_people_size()
         boxes, scores, people_mask, ghosts = self._group(changed, people, shadow, size, work, bg)
         self._last_work = work
         self._forget_ghosts(work, chroma, ghosts)
@@ -189,6 +214,17 @@ class TopDownDetector:
         xyxy[:, 0::2] = np.clip(xyxy[:, 0::2], 0, w)
         xyxy[:, 1::2] = np.clip(xyxy[:, 1::2], 0, h)
         return Detections(xyxy, np.asarray(scores, np.float32))
+
+    def _follow_people_size(self) -> None:
+        """auto_size: take the walkers' size when they are much smaller than person_size."""
+        measured = self.walkers.measured
+        if measured is None or measured >= _SHRINK_BELOW * self.person_size:
+            return
+        size = max(_SMALLEST, measured / _MEASURE_PER_SIZE)
+        log.info("people walking through this top-down view measure %.3f of its shorter side (%d people), "
+                 "under %.0f%% of person_size %.3g: now %.3g", measured, len(self.walkers.sizes),
+                 100 * _SHRINK_BELOW, self.person_size, size)
+        self.person_size = size
 
     def _interval(self, ts: float | None) -> float:
         """Seconds since the previous frame, bounded; a 30 fps frame when unknown or not forward."""

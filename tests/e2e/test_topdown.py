@@ -90,3 +90,44 @@ def test_a_wrong_view_is_a_clear_error(tmp_path):
     r = retail_edge("count", "--source", str(TOPDOWN_VIDEO), "--config", str(camera))
     assert r.returncode == 2
     assert "view" in r.stderr and "top-down" in r.stderr and "Traceback" not in r.stderr
+
+
+def small_people_clip(path, people: int = 12, w: int = 320, h: int = 240, fps: int = 15) -> None:
+    """People a tenth of the shorter side wide (a high ceiling), one at a time, each walking left
+    to right across x = w/2: a light shirt and dark hair on a speckled floor."""
+    rng = np.random.default_rng(5)
+    floor = np.repeat(np.clip(140 + rng.normal(0, 3, (h, w)), 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+    yy, xx = np.mgrid[0:h, 0:w]
+    d = 0.1 * h
+    out = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    for _ in range(2 * fps):
+        out.write(floor)
+    for k in range(people):
+        y = 60 + 25 * (k % 5)
+        for x in np.arange(-d, w + d, 5.0):
+            frame = floor.copy()
+            frame[(xx - x) ** 2 + (yy - y) ** 2 <= (d / 2) ** 2] = (225, 225, 225)
+            frame[(xx - x) ** 2 + (yy - y) ** 2 <= (0.2 * d) ** 2] = (40, 40, 40)
+            out.write(frame)
+        for _ in range(fps // 2):
+            out.write(floor)
+    out.release()
+
+
+def test_person_size_auto_follows_people_half_the_default_size(tmp_path):
+    """By default (`auto`) the detector measures the people walking through and, at half of 0.2,
+    takes their size after 6 of them (logged on stderr) and counts the rest; fixed at 0.2 it
+    counts nobody."""
+    clip = tmp_path / "high-ceiling.mp4"
+    small_people_clip(clip)
+    line = "160,240,160,0"
+    fixed = retail_edge("count", "--source", str(clip), "--line", line, "--view", "top-down",
+                        "--person-size", "0.2", "--json", "--no-progress")
+    assert fixed.returncode == 0, fixed.stderr
+    assert json.loads(fixed.stdout.strip().splitlines()[-1])["in"] == 0
+    auto = retail_edge("count", "--source", str(clip), "--line", line, "--view", "top-down", "--json", "--no-progress")
+    assert auto.returncode == 0, auto.stderr
+    assert "people walking through this top-down view measure 0.1" in auto.stderr, auto.stderr
+    got = json.loads(auto.stdout.strip().splitlines()[-1])
+    # moving right across a line drawn upwards is in; the first 6 people are measured, not counted
+    assert 4 <= got["in"] <= 12 - 6 and got["out"] == 0, got

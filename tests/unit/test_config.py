@@ -62,6 +62,10 @@ def _errors(excinfo) -> list[str]:
          ['anchor: expected "bottom" or "center", got "feet"',
           'detector.tiles: expected "none" or a grid "COLSxROWS" from "2x1" to "4x4", for example "2x2", got "3"']),
         # a model input size the network cannot take (not a multiple of its 32 px stride)
+        ('detector: {person_size: 0.9}\nlines: [{id: a, points: "0,1,2,3"}]',
+         ['detector.person_size: expected "auto" or a number from 0.05 to 0.6, got 0.9']),
+        ('detector: {person_size: big}\nlines: [{id: a, points: "0,1,2,3"}]',
+         ['detector.person_size: expected "auto" or a number, got "big"']),
         ('detector: {input_size: 500}\nlines: [{id: a, points: "0,1,2,3"}]',
          ['detector.input_size: expected "auto" or a multiple of 32 from 128 to 1920, for example 832, got 500']),
         # heatmap out of range
@@ -174,9 +178,11 @@ def test_a_top_down_camera_s_stand_time_reaches_its_detector(tmp_path):
     camera = load_camera_config(_write(
         tmp_path, 'view: top-down\ndetector: {person_size: 0.25, stand_s: 120}\nlines: [{id: a, points: "0,1,2,3"}]'))
     detector = make_detector(camera)
-    assert (detector.person_size, detector.stand_s) == (0.25, 120.0)
-    assert make_detector(load_camera_config(_write(
-        tmp_path, 'view: top-down\nlines: [{id: a, points: "0,1,2,3"}]', "d.yaml"))).stand_s == 300.0
+    assert (detector.person_size, detector.stand_s, detector.walkers) == (0.25, 120.0, None)  # fixed
+    default = make_detector(load_camera_config(_write(
+        tmp_path, 'view: top-down\nlines: [{id: a, points: "0,1,2,3"}]', "d.yaml")))
+    assert default.stand_s == 300.0
+    assert default.person_size == 0.2 and default.walkers is not None  # "auto": 0.2, following the people
 
 
 def test_person_size_flag_reaches_the_top_down_detector_and_only_it(tmp_path):
@@ -186,6 +192,7 @@ def test_person_size_flag_reaches_the_top_down_detector_and_only_it(tmp_path):
     camera = load_camera_config(_write(tmp_path, 'lines: [{id: a, points: "0,1,2,3"}]'))
     top_down = with_view(camera, "top-down")
     assert make_detector(with_person_size(top_down, 0.33)).person_size == 0.33
+    assert make_detector(with_person_size(top_down, "auto")).walkers is not None
     assert with_person_size(top_down, None) is top_down
     with pytest.raises(ConfigError) as excinfo:
         with_person_size(camera, 0.33)  # angled: the person model has no such setting
