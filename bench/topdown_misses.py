@@ -9,9 +9,9 @@ can be judged crossing by crossing:
 
 `--true-size` draws people of another shoulder width than the default 0.2 of the frame's shorter
 side (a camera mounted higher or lower), and `--person-size` sets the detector's (a number, or
-`auto`, the default): what a wrong `person_size` costs, and what `auto` recovers. `--every N` keeps every Nth frame (15 fps clips: `--every 3` is the 5 fps
-of a recorder's sub-stream). Clips are written once to /tmp/retail-edge-topdown (as `topdown_bench.py`
-does).
+`auto`, the default): what a wrong `person_size` costs, and what `auto` recovers. `--every N`
+keeps every Nth frame (15 fps clips: `--every 3` is the 5 fps of a recorder's sub-stream). Clips
+are written once to /tmp/retail-edge-topdown (as `topdown_bench.py` does).
 """
 
 from __future__ import annotations
