@@ -37,7 +37,7 @@ from edge.remote_config import RemoteConfig, parse_remote_config
 from edge.windows.clock import iso_z, parse_iso_z, to_utc
 
 __all__ = ["AgentSettings", "AgentResult", "run_agent", "settings_from_config", "settings_from_args",
-           "default_agent_id", "default_state_dir", "default_outbox_path", "FILE_EPOCH"]
+           "default_agent_id", "default_state_dir", "default_outbox_path", "heartbeat_document", "FILE_EPOCH"]
 
 log = logging.getLogger("retail_edge.agent")
 
@@ -293,17 +293,23 @@ class _RemoteConfigHandler:
             self.publisher.notify()
 
 
+def heartbeat_document(settings: AgentSettings, workers: list[CameraWorker], outbox: Outbox) -> dict:
+    """The agent's health now (edge/protocol/schema/heartbeat-v1.json): nothing about people."""
+    return {
+        "schema_version": 1, "kind": "heartbeat", "store_id": settings.store_id,
+        "agent_id": settings.agent_id, "at": iso_z(to_utc(time.time())),
+        "cameras": [{
+            "camera_id": w.camera.camera_id, "state": w.health.state,
+            "fps": round(w.health.fps, 2), "inference_ms": round(w.health.inference_ms, 2),
+            "dropped_frames": w.health.dropped_frames, "reconnects": w.health.reconnects,
+            **w.health.detector_sizes(w.detector),
+        } for w in workers],
+        "backlog_pending": len(outbox), "backlog_dropped": outbox.dropped,
+    }
+
+
 def _heartbeat_loop(publisher: Publisher, settings: AgentSettings, workers: list[CameraWorker],
                     outbox: Outbox, stop: threading.Event) -> None:
     while not stop.wait(settings.heartbeat_s):
-        document = {
-            "schema_version": 1, "kind": "heartbeat", "store_id": settings.store_id,
-            "agent_id": settings.agent_id, "at": iso_z(to_utc(time.time())),
-            "cameras": [{
-                "camera_id": w.camera.camera_id, "state": w.health.state,
-                "fps": round(w.health.fps, 2), "inference_ms": round(w.health.inference_ms, 2),
-                "dropped_frames": w.health.dropped_frames, "reconnects": w.health.reconnects,
-            } for w in workers],
-            "backlog_pending": len(outbox), "backlog_dropped": outbox.dropped,
-        }
+        document = heartbeat_document(settings, workers, outbox)
         publisher.publish_live(agent_message("heartbeat", settings.store_id, settings.agent_id, document))

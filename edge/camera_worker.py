@@ -41,6 +41,15 @@ class CameraHealth:
     inference_ms: float = 0.0
     fps: float = 0.0
 
+    def detector_sizes(self, detector) -> dict[str, float]:
+        """The size the camera's detector works at now, for the heartbeat: the model's input size
+        (angled; "auto" grows it) or the person size (top-down; "auto" shrinks it)."""
+        for name in ("input_size", "person_size"):
+            value = getattr(detector, name, None)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return {name: round(float(value), 3) if name == "person_size" else int(value)}
+        return {}
+
 
 class DetectionStride:
     """Which frames go through the detector: every k-th, k fixed or chosen from the load.
@@ -131,6 +140,10 @@ class CameraWorker:
         extra = (self.mascots,) if self.mascots is not None else ()
         return CameraPipeline(camera, self._detector, self._window_s, self.store_id, camera.camera_id,
                               min_count=self._min_count, extra_parts=extra)
+
+    @property
+    def detector(self) -> Detector:
+        return self._detector
 
     @property
     def is_live(self) -> bool:

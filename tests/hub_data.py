@@ -114,9 +114,10 @@ def seed_demo(db, now: datetime, store_id: str = "berlin-mitte", tz: str = "Euro
     write(db, [status(store_id, "box-1", "online"),
                heartbeat(store_id, "box-1", [
                    {"camera_id": "entrance", "state": "streaming", "fps": 12.4, "inference_ms": 41.0,
-                    "dropped_frames": 3, "reconnects": 0},
+                    "dropped_frames": 3, "reconnects": 0, "input_size": 864},
                    {"camera_id": "floor", "state": "streaming", "fps": 9.8, "inference_ms": 55.5,
-                    "dropped_frames": 12, "reconnects": 1}], backlog_pending=0)], received_at=now)
+                    "dropped_frames": 12, "reconnects": 1, "person_size": 0.125}], backlog_pending=0)],
+          received_at=now)
     db["alerts"].insert({"message_id": f"alert-{store_id}", "store_id": store_id, "camera_id": "floor",
                          "kind": "mascot-missing", "mascot_id": "bear",
                          "message": "Mascot 'bear' not seen for 30 minutes",

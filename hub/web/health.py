@@ -7,7 +7,8 @@
            offline  otherwise; `state` keeps what the heartbeat said (e.g. "reconnecting")
 
 Heartbeat (edge/protocol/schema/heartbeat-v1.json): {"cameras": [{"camera_id", "state", "fps",
-"inference_ms", "dropped_frames", "reconnects"}], "backlog_pending": n, "backlog_dropped": n}
+"inference_ms", "dropped_frames", "reconnects", and "input_size" (angled) or "person_size"
+(top-down): the size its detector works at now}], "backlog_pending": n, "backlog_dropped": n}
 (an older "outbox_pending" is read too); fields that are missing are shown as null.
 """
 
@@ -74,6 +75,8 @@ def health_of(db: sqlite_utils.Database, store_id: str, now: datetime) -> dict:
                         "inference_ms": _number(beat.get("inference_ms")),
                         "dropped_frames": _number(beat.get("dropped_frames")),
                         "reconnects": _number(beat.get("reconnects")),
+                        "input_size": _number(beat.get("input_size")),
+                        "person_size": _number(beat.get("person_size")),
                         "last_window_end": cat.get("last_window_end"), "last_received_at": cat.get("last_received_at"),
                         "seen_s_ago": None if age is None else round(age)})
     return {"as_of": iso_z(now), "agents": agents, "cameras": cameras}

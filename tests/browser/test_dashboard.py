@@ -115,6 +115,8 @@ def test_store_dashboard_shows_the_database_figures(hub, browser):
         assert "Europe/Berlin" in page.inner_text("#hourly-unit") and "people" in page.inner_text("#hourly-unit")
         assert page.inner_text("#t-cams") == "2 / 2"
         assert "online" in page.inner_text("#health") and "12.4" in page.inner_text("#health")
+        # what the cameras' "auto" detectors chose: the angled model's input, the top-down person size
+        assert "864 px" in page.inner_text("#health") and "person 0.125" in page.inner_text("#health")
         assert "not seen for 30 minutes" in page.inner_text("#alerts")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)

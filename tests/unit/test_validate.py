@@ -124,3 +124,23 @@ def test_a_stored_row_keeps_the_payload_text():
     row = validate(TOPIC, payload, NOW)
     assert isinstance(row, MetricRow) and json.loads(row.payload_json) == row.payload
     assert row.payload_json == payload.decode()
+
+
+def heartbeat_payload(**camera) -> bytes:
+    cam = {"camera_id": "door", "state": "streaming", "fps": 15.0, "inference_ms": 12.5, "dropped_frames": 0,
+           "reconnects": 0, **camera}
+    return encode({"schema_version": 1, "kind": "heartbeat", "store_id": "s1", "agent_id": "box-1",
+                   "at": "2026-11-11T11:59:30Z", "cameras": [cam], "backlog_pending": 0, "backlog_dropped": 0})
+
+
+@pytest.mark.parametrize("camera, ok", [
+    ({}, True),                                   # older agents say nothing of their detector's size
+    ({"input_size": 864}, True),                  # angled, "auto" grew it
+    ({"person_size": 0.125}, True),               # top-down, "auto" shrank it
+    ({"input_size": 100000}, False),
+    ({"person_size": 5}, False),
+    ({"input_size": "auto"}, False),
+])
+def test_a_heartbeat_may_say_the_size_its_detectors_work_at(camera, ok):
+    row = validate("retail/v1/heartbeat/s1/box-1", heartbeat_payload(**camera), NOW)
+    assert isinstance(row, StatusRow if ok else Rejection), row

@@ -42,6 +42,11 @@
     if (s < 172800) return Math.round(s / 3600) + " h ago";
     return Math.round(s / 86400) + " days ago";
   }
+  function detectorAt(c) {  // the size an "auto" detector has chosen (heartbeat input_size or person_size)
+    if (c.input_size !== null && c.input_size !== undefined) return c.input_size + " px";
+    if (c.person_size !== null && c.person_size !== undefined) return "person " + c.person_size;
+    return "–";
+  }
   function change(el, pct, vsText) {
     el.className = "";
     if (pct === null || pct === undefined) { el.textContent = vsText; return; }
@@ -177,9 +182,10 @@
       return [m.mascot_id, m.visible_fraction === null ? null : Math.round(m.visible_fraction * 100) + "%", m.engagements]; }), [0, 1, 1]);
 
     $("health-unit").textContent = "as of " + localTime(doc.health.as_of, tz) + " (" + tz + ")";
-    table("health", ["Camera", "Status", "State", "Frames/s", "Inference ms", "Dropped", "Reconnects", "Last window"],
-      cams.map(function (c) { return [c.camera_id, pill(c.status), c.state || "–", c.fps, c.inference_ms, c.dropped_frames, c.reconnects, ago(c.seen_s_ago)]; }),
-      [0, 0, 0, 1, 1, 1, 1, 1]);
+    table("health", ["Camera", "Status", "State", "Frames/s", "Inference ms", "Detector at", "Dropped", "Reconnects", "Last window"],
+      cams.map(function (c) { return [c.camera_id, pill(c.status), c.state || "–", c.fps, c.inference_ms, detectorAt(c),
+        c.dropped_frames, c.reconnects, ago(c.seen_s_ago)]; }),
+      [0, 0, 0, 1, 1, 0, 1, 1, 1]);
     table("agents", ["Agent", "Status", "Since", "Last heard", "Outbox pending", "Cameras"],
       agents.map(function (a) { return [a.agent_id, pill(a.status), a.since ? new Date(a.since).toLocaleString(undefined, { timeZone: tz }) : "–",
         ago(a.seen_s_ago), a.outbox_pending, a.cameras]; }), [0, 0, 0, 1, 1, 1]);
