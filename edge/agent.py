@@ -22,7 +22,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from edge.camera_worker import CameraWorker
+from edge.camera_worker import CameraWorker, working_size
 from edge.config import CameraConfig, EdgeConfig, parse_line_arg
 from edge.delivery.broker import BrokerAddress, parse_broker_url
 from edge.delivery.mqtt import Publisher
@@ -302,7 +302,7 @@ def heartbeat_document(settings: AgentSettings, workers: list[CameraWorker], out
             "camera_id": w.camera.camera_id, "state": w.health.state,
             "fps": round(w.health.fps, 2), "inference_ms": round(w.health.inference_ms, 2),
             "dropped_frames": w.health.dropped_frames, "reconnects": w.health.reconnects,
-            **w.health.detector_sizes(w.detector),
+            **working_size(w.detector),
         } for w in workers],
         "backlog_pending": len(outbox), "backlog_dropped": outbox.dropped,
     }

@@ -41,14 +41,17 @@ class CameraHealth:
     inference_ms: float = 0.0
     fps: float = 0.0
 
-    def detector_sizes(self, detector) -> dict[str, float]:
-        """The size the camera's detector works at now, for the heartbeat: the model's input size
-        (angled; "auto" grows it) or the person size (top-down; "auto" shrinks it)."""
-        for name in ("input_size", "person_size"):
-            value = getattr(detector, name, None)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                return {name: round(float(value), 3) if name == "person_size" else int(value)}
-        return {}
+
+def working_size(detector: Detector) -> dict[str, int | float]:
+    """The size a detector works at now, for the heartbeat: {"input_size": px} (angled; "auto"
+    grows it) or {"person_size": fraction} (top-down; "auto" shrinks it); {} for neither."""
+    size = getattr(detector, "input_size", None)
+    if isinstance(size, int) and not isinstance(size, bool):
+        return {"input_size": size}
+    size = getattr(detector, "person_size", None)
+    if isinstance(size, int | float) and not isinstance(size, bool):
+        return {"person_size": round(float(size), 3)}
+    return {}
 
 
 class DetectionStride:

@@ -39,7 +39,7 @@ def test_auto_ignores_prediction_only_frames():
 
 
 def test_the_heartbeat_says_what_size_each_detector_works_at():
-    from edge.camera_worker import CameraHealth
+    from edge.camera_worker import working_size
     from edge.detections.topdown import TopDownDetector
 
     class Angled:
@@ -47,7 +47,6 @@ def test_the_heartbeat_says_what_size_each_detector_works_at():
 
     top_down = TopDownDetector(auto_size=True)
     top_down.person_size = 0.1234  # as auto would leave it
-    health = CameraHealth()
-    assert health.detector_sizes(Angled()) == {"input_size": 864}
-    assert health.detector_sizes(top_down) == {"person_size": 0.123}
-    assert health.detector_sizes(object()) == {}  # a detector with no size to tell
+    assert working_size(Angled()) == {"input_size": 864}
+    assert working_size(top_down) == {"person_size": 0.123}
+    assert working_size(object()) == {}  # a detector with no size to tell
