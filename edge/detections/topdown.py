@@ -28,7 +28,7 @@ copy (`work_width` pixels wide):
   person and the shadow at their feet are one blob; its non-shadow pixels are the evidence, and
   the box is centred on them. Little or no evidence but a compact, person-sized dark part: a
   person in plain dark clothes; a long dark part lying along the shadows' direction (learnt from
-  people seen whole): a person in dark clothes at its sunward end, with their shadow. Three or
+  people seen whole, `topdown_sun.Sun`): a person in dark clothes at its sunward end, with their shadow. Three or
   more persons' area of evidence: split by k-means, one person per two.
 * Score: the share of a person's area the evidence shows (0.95 for a whole person), so fragments
   only extend tracks (the tracker's low-score pass) and do not start them.
@@ -50,6 +50,7 @@ import numpy as np
 from edge.detections.detections import Detections
 from edge.detections.topdown_compare import crushed_shadows, ghost_blobs, match_exposure, principal_axis, shadow_mask
 from edge.detections.topdown_size import WalkerSizes
+from edge.detections.topdown_sun import Sun
 
 __all__ = ["PERSON_SIZE", "TopDownDetector"]
 
@@ -73,16 +74,6 @@ _SCENE_CHANGE_S = 0.5  # a view mostly changed for this long restarts the model
 _CHROMA_CONTRAST = 0.045
 _SAME_BRIGHTNESS = (0.75, 1.33)
 _MIN_CHROMA_GREY = 40.0
-# Sun: where people's shadows fall, learnt from people whose evidence and attached shadow are
-# both seen (a running mean of the vector between them, in person widths). Once _SUN_SEEN people
-# agree on a shadow at least _SUN_MIN long, a long dark blob lying along it is a person in dark
-# clothes with their shadow: the person is its end towards the sun.
-_SUN_SEEN = 3
-_SUN_MIN = 0.25
-_SUN_RATE = 0.1
-# Shadows crushed near black by the camera are told from black clothes by lying along the sun
-# (topdown_compare.crushed_shadows), once the learnt shadow is at least this long.
-_SUN_CRUSHED = 0.5
 _WHOLE_EVIDENCE = 0.4  # persons' area of evidence: below it, a blob may be a person in dark clothes
 # auto_size: people who measure under _SHRINK_BELOW of person_size are much smaller than it assumes
 # (most are missed); person_size then becomes their measure / _MEASURE_PER_SIZE (real people
@@ -166,9 +157,7 @@ class TopDownDetector:
         self._seen = 0
         self._seen_s = 0.0
         self._changed_s = 0.0
-        # a new scene (the camera moved) may have its sun elsewhere
-        self._sun = np.zeros(2)  # running mean of person → own shadow, in person widths
-        self._sun_seen = 0
+        self._sun = Sun()  # a new scene (the camera moved) may have its sun elsewhere
         if self.walkers is not None:
             self.walkers.clear()  # a moved camera may see people at another size
 
@@ -196,9 +185,9 @@ class TopDownDetector:
             return Detections.empty()
         shadow = shadow_mask(work, bg, ratio, diff, changed, var) & ~coloured
         size = self.person_size * min(work.shape) # person width in work pixels
-        sun = float(np.hypot(*self._sun))
-        if self._sun_seen >= _SUN_SEEN and sun >= _SUN_CRUSHED:
-            shadow |= crushed_shadows(changed, shadow, ratio, self._sun / sun, size) & ~coloured
+        sun = self._sun.direction()
+        if sun is not None:
+            shadow |= crushed_shadows(changed, shadow, ratio, sun, size) & ~coloured
         people = changed & ~shadow
         if self.walkers is not None and not self.walkers.full and self.walkers.update(people, self._clock):
             self._follow_people_size()
@@ -329,7 +318,7 @@ class TopDownDetector:
                 continue
             if evidence[i] >= _WHOLE_EVIDENCE * person_area:
                 ys, xs = np.nonzero((labels == i) & people & (opened > 0))
-                self._learn_sun(labels == i, shadow, xs, ys, size, person_area)
+                self._sun.learn(labels == i, shadow, xs, ys, size, person_area)
             else:
                 # Little or no evidence, the rest "shadow": a person in dark, plain clothes (their
                 # head or a bag the only evidence) looks like one. A cast shadow alone is long; a
@@ -364,41 +353,10 @@ class TopDownDetector:
             return none
         elongation, axis = principal_axis(xs, ys)
         if elongation > 2.0:
-            xs, ys = self._sunward_end(xs, ys, axis, size, blob.shape)
+            xs, ys = self._sun.sunward_end(xs, ys, axis, size, blob.shape)
         elif area > 2.0 * person_area:
             return none
         return (xs, ys) if len(xs) >= 0.4 * person_area else none
-
-    def _learn_sun(self, blob: np.ndarray, shadow: np.ndarray, xs: np.ndarray, ys: np.ndarray, size: float,
-                   person_area: float) -> None:
-        """Update the sun vector from one person (evidence at xs, ys) and the shadow part of their blob."""
-        sy, sx = np.nonzero(blob & shadow)
-        if len(sx) < 0.3 * person_area or len(xs) < 0.3 * person_area:
-            return
-        v = np.array([sx.mean() - xs.mean(), sy.mean() - ys.mean()]) / size
-        self._sun += _SUN_RATE * (v - self._sun) if self._sun_seen else v - self._sun
-        self._sun_seen += 1
-
-    def _sunward_end(self, xs: np.ndarray, ys: np.ndarray, axis: np.ndarray, size: float,
-                     shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """The pixels of a long dark blob that are a person in dark clothes: its end towards the
-        sun, one person deep, if the blob lies along the learnt shadow direction and that end is
-        inside the view (a shadow whose caster is outside it is nobody). Else none."""
-        none = (xs[:0], ys[:0])
-        length = float(np.hypot(*self._sun))
-        if self._sun_seen < _SUN_SEEN or length < _SUN_MIN:
-            return none
-        u = self._sun / length
-        if abs(float(axis @ u)) < 0.6:
-            return none
-        t = xs * u[0] + ys * u[1]
-        h, w = shape[:2]
-        tip = t <= t.min() + 2.0
-        if (xs[tip].min() <= 0 or ys[tip].min() <= 0 or xs[tip].max() >= w - 1
-                or ys[tip].max() >= h - 1):
-            return none
-        end = t <= t.min() + 0.8 * size
-        return xs[end], ys[end]
 
 
 def _per_interval(rate: float, frames: float) -> float:
