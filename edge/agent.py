@@ -184,7 +184,8 @@ def run_agent(settings: AgentSettings, stop: threading.Event) -> AgentResult:
         CameraWorker(camera, make_detector(camera, threads),
                      settings.store_id, settings.window_s, enqueue, stop, epoch, settings.min_count,
                      settings.max_frames, mascots=_mascot_sampler(settings, registry, camera.camera_id),
-                     on_alerts=partial(alerts.send, camera.camera_id))
+                     on_alerts=partial(alerts.send, camera.camera_id),
+                     new_detector=partial(make_detector, threads=threads))
         for camera in settings.cameras
     ]
     remote.workers = {w.camera.camera_id: w for w in workers}

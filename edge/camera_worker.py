@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from edge.config import CameraConfig
 from edge.detections.detector import Detector
+from edge.detections.factory import make_detector
 from edge.frames.readers import FileReader, LatestReader
 from edge.frames.sources import parse_source
 from edge.pipeline import CameraPipeline
@@ -97,8 +98,10 @@ class CameraWorker:
     def __init__(self, camera: CameraConfig, detector: Detector, store_id: str, window_s: int,
                  on_windows: Callable[[list[WindowAggregate]], None], stop: threading.Event,
                  epoch_ts: float = 0.0, min_count: int = 5, max_frames: int | None = None,
-                 mascots=None, on_alerts: Callable[[list], None] | None = None) -> None:
+                 mascots=None, on_alerts: Callable[[list], None] | None = None,
+                 new_detector: Callable[[CameraConfig], Detector] | None = None) -> None:
         self.camera = camera
+        self._new_detector = new_detector or make_detector  # for a configuration that changes the detector
         self.spec = parse_source(camera.source or "")
         self.store_id = store_id
         self._detector, self._window_s, self._min_count = detector, window_s, min_count
@@ -131,6 +134,9 @@ class CameraWorker:
             self._pending = None
         config, on_applied = pending
         self._emit(self.pipeline.aggregator.close(ts))
+        if (config.view, config.detector) != (self.camera.view, self.camera.detector):
+            self._detector = self._new_detector(config)  # a top-down one learns its floor again
+            self._stride = DetectionStride(config.detector.every)
         tracker = self.pipeline.tracker
         self.pipeline = self._make_pipeline(config)
         self.pipeline.tracker = tracker  # people being followed stay followed across the switch

@@ -7,7 +7,9 @@ agent validates it and applies it without restarting.
 A configuration that fails validation is rejected: a config-status "rejected" with the errors
 goes back to the hub, and the configuration in force stays. A valid one is handed to the camera,
 which switches at its next window boundary (so no window mixes two configurations), then
-reports "applied". The camera's source is not changed remotely: it stays the local file's.
+reports "applied"; a changed view or detector section builds the camera a new detector (a
+top-down one then learns its floor again). The camera's source is not changed remotely: it stays
+the local file's.
 """
 
 from __future__ import annotations
