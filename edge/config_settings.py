@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from edge.geometry import polygon_area
+
 __all__ = ["INPUT_SIZE_RANGE", "is_input_size", "MAX_PIXELS_RANGE", "PERSON_SIZE_RANGE", "Setting", "SETTINGS",
            "validate", "settings_markdown", "REQUIRED"]
 
@@ -136,6 +138,8 @@ def _polygon(v: object) -> tuple[tuple[float, float], ...]:
         raise _Invalid(f'expected at least three points "{shape}"')
     if len(set(points)) < 3:
         raise _Invalid("expected at least three distinct points")
+    if polygon_area(points) == 0:
+        raise _Invalid("expected corners that enclose an area (these lie on one line)")
     return points  # type: ignore[return-value]
 
 
@@ -290,7 +294,8 @@ SETTINGS: tuple[Setting, ...] = (
             parse=_line_points),
     Setting(f"{_C}.zones", "list", [], "zones (polygons) for occupancy and dwell", kind="list"),
     Setting(f"{_C}.zones[].id", "id", REQUIRED, "zone id, unique in the camera", parse=_id),
-    Setting(f"{_C}.zones[].polygon", '"x1,y1 x2,y2 x3,y3 …"', REQUIRED, "three or more corners", parse=_polygon),
+    Setting(f"{_C}.zones[].polygon", '"x1,y1 x2,y2 x3,y3 …"', REQUIRED, "three or more corners that enclose an area",
+            parse=_polygon),
     Setting(f"{_C}.dwell_edges_s", "list of seconds", [10, 30, 120, 300],
             "dwell histogram bucket edges; n edges make n+1 buckets", parse=_edges),
     Setting(f"{_C}.detector", "section", {}, "person detector options", kind="section"),

@@ -14,6 +14,7 @@ __all__ = [
     "signed_distance",
     "crosses_segment",
     "points_in_polygon",
+    "polygon_area",
 ]
 
 
@@ -76,3 +77,10 @@ def points_in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
         x_at_y = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
     hits = straddles & (x < x_at_y)
     return (hits.sum(axis=1) % 2) == 1
+
+
+def polygon_area(polygon) -> float:
+    """Area enclosed by a simple polygon's vertices ((k, 2) or a sequence of (x, y)): the shoelace formula."""
+    poly = np.asarray(polygon, dtype=np.float64).reshape(-1, 2)
+    x, y = poly[:, 0], poly[:, 1]
+    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) / 2.0)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from edge.events.lines import CountingLine
 from edge.events.zones import Zone
+from edge.geometry import polygon_area
 
 __all__ = ["Placement", "check_placement", "share_inside"]
 
@@ -48,13 +49,6 @@ def _clip_segment(a, b, w: float, h: float) -> float:
     return max(0.0, t1 - t0)
 
 
-def _area(points: Sequence[tuple[float, float]]) -> float:
-    """Shoelace area of a polygon."""
-    n = len(points)
-    return abs(sum(points[i][0] * points[(i + 1) % n][1] - points[(i + 1) % n][0] * points[i][1]
-                   for i in range(n))) / 2.0
-
-
 def _clip_polygon(points: Sequence[tuple[float, float]], w: float, h: float) -> list[tuple[float, float]]:
     """The polygon cut to [0, w] × [0, h] (Sutherland–Hodgman; the frame is convex, so any
     simple polygon's clipped area is right)."""
@@ -81,11 +75,11 @@ def share_inside(item: CountingLine | Zone, frame_wh: tuple[int, int]) -> float:
     w, h = frame_wh
     if isinstance(item, CountingLine):
         return _clip_segment(item.a, item.b, w, h)
-    whole = _area(item.polygon)
+    whole = polygon_area(item.polygon)
     if whole == 0:
         return 0.0
     inside = _clip_polygon(item.polygon, w, h)
-    return min(1.0, _area(inside) / whole) if len(inside) >= 3 else 0.0
+    return min(1.0, polygon_area(inside) / whole) if len(inside) >= 3 else 0.0
 
 
 def check_placement(lines: Sequence[CountingLine], zones: Sequence[Zone], frame_wh: tuple[int, int]) -> Placement:

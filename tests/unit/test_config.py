@@ -54,6 +54,9 @@ def _errors(excinfo) -> list[str]:
         # a zone of two points
         ('zones: [{id: z, polygon: "0,0 10,10"}]',
          ['zones[0].polygon: expected at least three points "x1,y1 x2,y2 x3,y3 …", got "0,0 10,10"']),
+        ('zones: [{id: z, polygon: "10,10 100,10 200,10"}]',   # three corners on one line: no area
+         ['zones[0].polygon: expected corners that enclose an area (these lie on one line), '
+          'got "10,10 100,10 200,10"']),
         # normalised coordinates out of range
         ('units: normalized\nlines: [{id: a, points: "0,0.5,1.5,0.5"}]',
          ['lines[0].points: units is normalized, so every coordinate must be in 0–1, got "0,0.5 1.5,0.5"']),

@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from edge.geometry import anchor_points, crosses_segment, points_in_polygon, side_of_line, signed_distance
+from edge.geometry import (
+    anchor_points,
+    crosses_segment,
+    points_in_polygon,
+    polygon_area,
+    side_of_line,
+    signed_distance,
+)
 
 A, B = (0.0, 100.0), (200.0, 100.0)  # horizontal line drawn left to right: down is "in" (s > 0)
 
@@ -51,3 +58,13 @@ def test_points_in_polygon_even_odd():
     square = np.array([[0, 0], [10, 0], [10, 10], [0, 10]])
     inside = points_in_polygon(np.array([[5, 5], [15, 5], [-1, -1], [9.9, 0.1]]), square)
     assert inside.tolist() == [True, False, False, True]
+
+
+@pytest.mark.parametrize("polygon, area", [
+    ([(0, 0), (4, 0), (4, 3)], 6.0),
+    ([(0, 0), (0, 3), (4, 3), (4, 0)], 12.0),                        # clockwise on the image: same area
+    ([(0, 0), (4, 0), (4, 4), (2, 4), (2, 2), (0, 2)], 12.0),        # concave (an L)
+    ([(10, 10), (100, 10), (200, 10)], 0.0),                         # on one line
+])
+def test_polygon_area(polygon, area):
+    assert polygon_area(polygon) == pytest.approx(area)
