@@ -269,6 +269,8 @@ _person_size_number = _bounded(float, "PERSON_SIZE_RANGE",
 
 def _person_size(text: str) -> float | str:
     return "auto" if text == "auto" else _person_size_number(text)
+
+
 _pixels = _bounded(int, "MAX_PIXELS_RANGE", "a whole number of pixels from {lo} to {hi}")
 
 

@@ -96,8 +96,9 @@ class AutoInputSize:
         missed = ~also_found & (heights * self.input_size / longer < SMALL_AT_INPUT_PX)
         self._found += len(people)
         self._missed_heights += heights[missed].tolist()
+        n_missed = int(missed.sum())
         if len(self._missed_heights) < max(MIN_MISSED, MISSED_SHARE * self._found):
-            return int(missed.sum())
+            return n_missed
         smallest = float(np.percentile(self._missed_heights, 10))
         wanted = MIN_INPUT_PX * longer / max(smallest, 1.0)
         size = int(min(self.probe_size, max(self.input_size + STRIDE, -(-wanted // STRIDE) * STRIDE)))
@@ -106,5 +107,5 @@ class AutoInputSize:
                  self.input_size, smallest, size)
         self.yolox.input_size = size
         self._found, self._missed_heights = 0, []
-        return int(missed.sum())
+        return n_missed
 

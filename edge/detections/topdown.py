@@ -47,6 +47,7 @@ import logging
 import cv2
 import numpy as np
 
+from edge.config_settings import PERSON_SIZE_RANGE
 from edge.detections.detections import Detections
 from edge.detections.topdown_compare import crushed_shadows, ghost_blobs, match_exposure, principal_axis, shadow_mask
 from edge.detections.topdown_size import WalkerSizes
@@ -80,7 +81,7 @@ _WHOLE_EVIDENCE = 0.4  # persons' area of evidence: below it, a blob may be a pe
 # measure 0.6–1.0 of the person_size that counts them, drawn ones ~0.95: topdown_size.py).
 _SHRINK_BELOW = 0.55
 _MEASURE_PER_SIZE = 0.8
-_SMALLEST = 0.05  # person_size never goes below this (config_settings.PERSON_SIZE_RANGE)
+_SMALLEST = PERSON_SIZE_RANGE[0]  # person_size never goes below what a config may set
 
 
 class TopDownDetector:
