@@ -57,7 +57,7 @@ sys.path.insert(0, str(ROOT))
 
 from edge.config import CameraConfig, DetectorConfig, parse_line_arg, with_view  # noqa: E402
 from edge.counting import WHOLE_RUN_WINDOW_S, count  # noqa: E402
-from edge.detections.factory import make_detector  # noqa: E402
+from edge.detections.factory import make_detector, settled_camera  # noqa: E402
 from edge.frames.sources import open_source  # noqa: E402
 from edge.pipeline import CameraPipeline  # noqa: E402
 
@@ -211,9 +211,12 @@ def late_start_clips() -> list[tuple[str, Path, str, tuple[int, int], float]]:
     return out
 
 
-def crossing_times(video: Path, config: CameraConfig, every: int = 1) -> list[tuple[float, str]]:
+def crossing_times(video: Path, config: CameraConfig, every: int = 1,
+                   settle_first: bool = False) -> list[tuple[float, str]]:
     """(time s, direction) of every crossing counted in `video`, as `count` runs the pipeline;
-    with `every` N, on one frame in N only (a camera or recorder at 1/N of the frame rate)."""
+    with `every` N, on one frame in N only (a camera or recorder at 1/N of the frame rate). With
+    `settle_first`, as `retail-edge count` counts a file: again at the size an "auto" detector
+    settled on, when it moved; without, as the live agent counts (each frame once)."""
     detector = make_detector(config)
     out = []
     with open_source(str(video)) as source:
@@ -222,7 +225,8 @@ def crossing_times(video: Path, config: CameraConfig, every: int = 1) -> list[tu
             if i % every == 0:
                 out += [(frame.ts, e.direction) for e in pipeline.process(frame, frame.ts).events]
         pipeline.finish()
-    return out
+    settled = settled_camera(config, detector) if settle_first else None
+    return out if settled is None else crossing_times(video, settled, every)
 
 
 def synthetic_late_starts(seeds=(1, 2, 3, 4), arrivals: int = 8) -> tuple[list[str], list[dict]]:

@@ -9,8 +9,9 @@ can be judged crossing by crossing:
 
 `--true-size` draws people of another shoulder width than the default 0.2 of the frame's shorter
 side (a camera mounted higher or lower), and `--person-size` sets the detector's (a number, or
-`auto`, the default): what a wrong `person_size` costs, and what `auto` recovers. `--every N`
-keeps every Nth frame (15 fps clips: `--every 3` is the 5 fps of a recorder's sub-stream). Clips
+`auto`, the default): what a wrong `person_size` costs, and what `auto` recovers (live; with
+`--two-pass` as `retail-edge count` counts a file, again from the start at the size it settled
+on). `--every N` keeps every Nth frame (15 fps clips: `--every 3` is the 5 fps of a recorder's sub-stream). Clips
 are written once to /tmp/retail-edge-topdown (as `topdown_bench.py` does).
 """
 
@@ -56,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--person-size", type=lambda v: v if v == "auto" else float(v), default="auto",
                     help='the detector\'s person_size: a number or "auto" (the default)')
     ap.add_argument("--every", type=int, default=1, help="keep every Nth frame (a lower frame rate)")
+    ap.add_argument("--two-pass", action="store_true",
+                    help="as `retail-edge count` counts a file: again at the size an auto detector settled on")
     args = ap.parse_args(argv)
     names = list(synth_topdown.VARIANTS)
     totals = [0, 0, 0]
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         scale = video_width(paths[args.copy]) / clip.size[0]  # a low-resolution copy's line is scaled with it
         truth = synth_topdown.crossing_events(clip)
         config = camera(synth_topdown.line_spec(clip, scale), args.person_size)
-        missed, extra = match(truth, crossing_times(paths[args.copy], config, args.every))
+        missed, extra = match(truth, crossing_times(paths[args.copy], config, args.every, args.two_pass))
         for t, direction, who in missed:
             wk = clip.walkers[who]
             pair = sum(o.start == wk.start for o in clip.walkers) > 1
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         for ts, direction in extra:
             print(f"seed {seed} extra {direction} at {ts:.1f} s")
         totals = [totals[0] + len(truth), totals[1] + len(missed), totals[2] + len(extra)]
-    rate = "" if args.every == 1 else f", 1 frame in {args.every}"
+    rate = ("" if args.every == 1 else f", 1 frame in {args.every}") + (", two passes" if args.two_pass else "")
     print(f"{args.mix}, {args.copy}{rate}, people {args.true_size:g}, person_size {args.person_size}, "
           f"seeds {args.seeds}: missed {totals[1]} of {totals[0]} true crossings, "
           f"{totals[2]} extra")

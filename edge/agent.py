@@ -22,12 +22,12 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from edge.camera_worker import CameraWorker, working_size
+from edge.camera_worker import CameraWorker
 from edge.config import CameraConfig, EdgeConfig, parse_line_arg
 from edge.delivery.broker import BrokerAddress, parse_broker_url
 from edge.delivery.mqtt import Publisher
 from edge.delivery.outbox import Outbox
-from edge.detections.factory import make_detector
+from edge.detections.factory import make_detector, working_size
 from edge.errors import ConfigError
 from edge.frames.sources import parse_source
 from edge.mascots.live import MascotsConfig, mascots_config

@@ -43,18 +43,6 @@ class CameraHealth:
     fps: float = 0.0
 
 
-def working_size(detector: Detector) -> dict[str, int | float]:
-    """The size a detector works at now, for the heartbeat: {"input_size": px} (angled; "auto"
-    grows it) or {"person_size": fraction} (top-down; "auto" shrinks it); {} for neither."""
-    size = getattr(detector, "input_size", None)
-    if isinstance(size, int) and not isinstance(size, bool):
-        return {"input_size": size}
-    size = getattr(detector, "person_size", None)
-    if isinstance(size, int | float) and not isinstance(size, bool):
-        return {"person_size": round(float(size), 3)}
-    return {}
-
-
 class DetectionStride:
     """Which frames go through the detector: every k-th, k fixed or chosen from the load.
 

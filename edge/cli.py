@@ -49,14 +49,16 @@ def run_count(args: argparse.Namespace) -> int:
     bar = ProgressBar(sys.stderr.isatty() and not args.no_progress)
     try:
         with stop_on_signals() as stop:
-            result = count(args.source, config, on_progress=bar.update, max_frames=args.max_frames, stop=stop)
+            result = count(args.source, config, on_progress=bar.update, max_frames=args.max_frames, stop=stop,
+                           settle_first=not args.one_pass)
     finally:
         bar.close()
     if args.json:
         print(json.dumps(result.to_json()))
     else:
         print(f"in {result.in_count}  out {result.out_count}  "
-              f"({result.frames} frames, {result.seconds:.1f} s of video, {result.fps:.1f} fps)")
+              f"({result.frames} frames, {result.seconds:.1f} s of video, {result.fps:.1f} fps"
+              f"{', counted again at the settled size' if result.passes > 1 else ''})")
         for z in result.zones:
             print(f"zone {z.zone_id}: entries {z.entries}  occupancy max {z.max} mean {z.mean:.2f}  "
                   f"median dwell {z.dwell.median_s if z.dwell.median_s is not None else '-'} s")
@@ -294,6 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     p.add_argument("--max-frames", type=_positive_int, default=None, help="stop after this many frames")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--one-pass", action="store_true",
+                   help="count a video file once, as the live agent would, even when an auto size moved "
+                        "(default: count it again from its start at the size the detector settled on)")
     p.set_defaults(run=run_count)
 
     p = sub.add_parser("preview", help="draw boxes, lines, zones and counts on the video (faces blurred)",

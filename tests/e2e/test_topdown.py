@@ -116,18 +116,28 @@ def small_people_clip(path, people: int = 12, w: int = 320, h: int = 240, fps: i
 
 def test_person_size_auto_follows_people_half_the_default_size(tmp_path):
     """By default (`auto`) the detector measures the people walking through and, at half of 0.2,
-    takes their size after 6 of them (logged on stderr) and counts the rest; fixed at 0.2 it
-    counts nobody."""
+    takes their size after 6 of them (logged on stderr). Live (`--one-pass`) it counts the rest;
+    on a file `count` counts again from the start at that size, so it counts everyone. Fixed at
+    0.2 it counts nobody."""
     clip = tmp_path / "high-ceiling.mp4"
     small_people_clip(clip)
     line = "160,240,160,0"
-    fixed = retail_edge("count", "--source", str(clip), "--line", line, "--view", "top-down",
-                        "--person-size", "0.2", "--json", "--no-progress")
+    view = ("--source", str(clip), "--line", line, "--view", "top-down", "--json", "--no-progress")
+    fixed = retail_edge("count", *view, "--person-size", "0.2")
     assert fixed.returncode == 0, fixed.stderr
-    assert json.loads(fixed.stdout.strip().splitlines()[-1])["in"] == 0
-    auto = retail_edge("count", "--source", str(clip), "--line", line, "--view", "top-down", "--json", "--no-progress")
-    assert auto.returncode == 0, auto.stderr
-    assert "people walking through this top-down view measure 0.1" in auto.stderr, auto.stderr
-    got = json.loads(auto.stdout.strip().splitlines()[-1])
+    got = json.loads(fixed.stdout.strip().splitlines()[-1])
+    assert got["in"] == 0 and got["passes"] == 1 and got["detector"] == {"person_size": 0.2}, got
+    live = retail_edge("count", *view, "--one-pass")
+    assert live.returncode == 0, live.stderr
+    assert "people walking through this top-down view measure 0.1" in live.stderr, live.stderr
+    got = json.loads(live.stdout.strip().splitlines()[-1])
     # moving right across a line drawn upwards is in; the first 6 people are measured, not counted
-    assert 4 <= got["in"] <= 12 - 6 and got["out"] == 0, got
+    assert 4 <= got["in"] <= 12 - 6 and got["out"] == 0 and got["passes"] == 1, got
+    settled = got["detector"]["person_size"]
+    assert 0.1 <= settled <= 0.14, got
+    twice = retail_edge("count", *view)
+    assert twice.returncode == 0, twice.stderr
+    assert f"settled at person_size {settled}" in twice.stderr, twice.stderr
+    got = json.loads(twice.stdout.strip().splitlines()[-1])
+    assert got["in"] >= 11 and got["out"] == 0 and got["passes"] == 2, got
+    assert got["detector"]["person_size"] == settled, got

@@ -36,17 +36,3 @@ def test_auto_ignores_prediction_only_frames():
     stride.observe(True, 150.0, 10.0)
     stride.observe(False, 0.1, 10.0)  # a predicted frame says nothing about the detector
     assert stride.k == 2
-
-
-def test_the_heartbeat_says_what_size_each_detector_works_at():
-    from edge.camera_worker import working_size
-    from edge.detections.topdown import TopDownDetector
-
-    class Angled:
-        input_size = 864
-
-    top_down = TopDownDetector(auto_size=True)
-    top_down.person_size = 0.1234  # as auto would leave it
-    assert working_size(Angled()) == {"input_size": 864}
-    assert working_size(top_down) == {"person_size": 0.123}
-    assert working_size(object()) == {}  # a detector with no size to tell
