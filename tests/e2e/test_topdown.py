@@ -141,3 +141,20 @@ def test_person_size_auto_follows_people_half_the_default_size(tmp_path):
     got = json.loads(twice.stdout.strip().splitlines()[-1])
     assert got["in"] >= 11 and got["out"] == 0 and got["passes"] == 2, got
     assert got["detector"]["person_size"] == settled, got
+
+
+def test_a_count_stopped_by_the_user_is_not_started_again(tmp_path):
+    """Ctrl-C (the stop event) ends `count` with the frames read so far, even when the detector's
+    size moved: a second pass starts only on a recording counted to its end."""
+    import threading
+
+    from edge.config import CameraConfig, DetectorConfig, parse_line_arg, with_view
+    from edge.counting import count
+
+    clip = tmp_path / "high-ceiling.mp4"
+    small_people_clip(clip)
+    camera = with_view(CameraConfig(lines=(parse_line_arg("160,240,160,0"),), detector=DetectorConfig()), "top-down")
+    stop = threading.Event()
+    result = count(str(clip), camera, on_progress=lambda n, total: stop.set() if n == total else None, stop=stop)
+    assert result.passes == 1 and result.detector["person_size"] < 0.2, result
+    assert result.frames == cv2.VideoCapture(str(clip)).get(cv2.CAP_PROP_FRAME_COUNT)
