@@ -43,9 +43,9 @@ sys.path.insert(0, str(ROOT))
 
 from edge.config import CameraConfig, load_camera_config  # noqa: E402
 from edge.detections.detections import Detections  # noqa: E402
-from edge.detections.factory import make_detector  # noqa: E402
+from edge.detections.detector import Detector  # noqa: E402
+from edge.detections.factory import make_detector, settled_camera  # noqa: E402
 from edge.detections.tiling import TiledDetector  # noqa: E402
-from edge.detections.yolox import INPUT_SIZE  # noqa: E402
 from edge.events.lines import LineCounter  # noqa: E402
 from edge.frames.sources import open_source  # noqa: E402
 from edge.tracks.bytetrack import ByteTracker  # noqa: E402
@@ -76,9 +76,9 @@ def far_lines(config: CameraConfig, frame_wh: tuple[int, int], shrink: float) ->
 
 
 def detect_all(video: str, config: CameraConfig, far: float | None = None,
-               ) -> tuple[list[Detections], float, float, tuple[int, int], int | None]:
+               ) -> tuple[list[Detections], float, float, tuple[int, int], Detector]:
     """Detections of every frame (seen as `far_view` with `far`), the video's fps, the detector's
-    mean ms per frame, the frame size and the input size the detector ended at (angled view)."""
+    mean ms per frame, the frame size and the detector as it ended (`auto` may have grown it)."""
     detector = make_detector(config)
     if config.detector.tiles is not None and config.view != "top-down":
         detector = TiledDetector(detector, config.detector.tiles, config.detector.tile_overlap)
@@ -91,7 +91,7 @@ def detect_all(video: str, config: CameraConfig, far: float | None = None,
             out.append(detector.detect(image, frame.ts))
             spent += time.perf_counter() - began
         fps = source.fps
-    return out, fps, 1000 * spent / max(len(out), 1), size, getattr(detector, "input_size", None)
+    return out, fps, 1000 * spent / max(len(out), 1), size, detector
 
 
 def video_size(video: str) -> tuple[int, int]:
@@ -161,13 +161,11 @@ def evaluate(truth_path: Path, every: int = 1, far: float | None = None,
     config = load_camera_config(truth_path.parent / truth["config"])
     if input_size is not None:
         config = replace(config, detector=replace(config.detector, input_size=input_size))
-    detections, fps, ms, size, ended_at = detect_all(video, config, far)
-    passes = 1
-    if two_pass and config.detector.input_size == "auto" and ended_at not in (None, INPUT_SIZE):
-        # as `retail-edge count` counts a file: again from its start at the size auto settled on
-        settled = replace(config, detector=replace(config.detector, input_size=ended_at))
+    detections, fps, ms, size, detector = detect_all(video, config, far)
+    ended_at = getattr(detector, "input_size", None)
+    settled = settled_camera(config, detector) if two_pass else None
+    if settled is not None:  # as `retail-edge count` counts a file: again at the size auto settled on
         detections, fps, ms, size, _ = detect_all(video, settled, far)
-        passes = 2
     if far is not None:
         original = video_size(video)
         config = far_lines(config.in_pixels(original), original, far)
@@ -192,7 +190,7 @@ def evaluate(truth_path: Path, every: int = 1, far: float | None = None,
                         f"| {p} ({p - t:+d}) |")
     totals.update(frames=len(detections), detector_ms=round(ms, 1), anchor=config.anchor,
                   tiles=config.detector.tiles, input_size=config.detector.input_size, ended_at=ended_at,
-                  passes=passes)
+                  passes=1 if settled is None else 2)
     return rows, totals
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from edge.config import DEFAULT_MIN_COUNT, CameraConfig
+from edge.detections.detector import Detector
 from edge.detections.factory import make_detector, settled_camera, working_size
 from edge.events.zones import ZoneFigures
 from edge.frames.sources import open_source, parse_source
@@ -103,8 +104,10 @@ def count(
     return result
 
 
-def _count_once(source: str, config: CameraConfig, detector, on_progress, max_frames, min_count,
-                stop) -> CountResult:
+def _count_once(source: str, config: CameraConfig, detector: Detector,
+                on_progress: Callable[[int, int | None], None] | None, max_frames: int | None, min_count: int,
+                stop: threading.Event | None) -> CountResult:
+    """One pass over the source with `detector` (count's arguments)."""
     started = time.perf_counter()
     totals: dict[str, dict[str, int]] = {ln.line_id: {"in": 0, "out": 0} for ln in config.lines}
     frames = 0
