@@ -17,10 +17,12 @@ _Parser = raising_parser(ConfigError)  # argparse errors are usage errors: exit 
 
 
 class ProgressBar:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
+    """A one-line progress bar on stderr, only when stderr is a terminal. A pass that reaches its
+    total ends its line, so a log line or a second pass (count) starts on a line of its own."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
+        self._open = False  # a bar is on the current line
 
     def update(self, done: int, total: int | None) -> None:
         if not self.enabled or (done % 5 and done != total):
@@ -30,11 +32,15 @@ class ProgressBar:
             sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} frames")
         else:
             sys.stderr.write(f"\r{done} frames")
+        self._open = done != total
+        if not self._open:
+            sys.stderr.write("\n")
         sys.stderr.flush()
 
     def close(self) -> None:
-        if self.enabled:
+        if self._open:
             sys.stderr.write("\n")
+            self._open = False
 
 
 def run_count(args: argparse.Namespace) -> int:
