@@ -15,8 +15,8 @@ gives them (the sample is a 10 fps clip: `--every 2` is 5 fps).
 `--far S` shows each frame shrunk by S in the middle of a grey 1920×1080 frame (lines moved with
 it): the same scene from a camera farther away, whose people are S times as tall, with the
 same hand-labelled crossings. `--input-size N|auto` sets the camera's `detector.input_size`;
-`--two-pass` counts as `retail-edge count` counts a file (again from its start at the size
-`auto` settled on, when it grew), without it as the live agent counts (each frame once).
+`--two-pass` counts as `retail-edge count --settle-first` counts a file (again from its start at
+the size `auto` settled on, when it grew), without it as the agent counts (each frame once).
 
 The peer is a benchmark-only dependency. supervision ≥ 0.26 moved ByteTrack to the `trackers`
 package, which declares opencv-python (it would overwrite the contrib cv2 MediaPipe needs), so
@@ -164,7 +164,7 @@ def evaluate(truth_path: Path, every: int = 1, far: float | None = None,
     detections, fps, ms, size, detector = detect_all(video, config, far)
     ended_at = getattr(detector, "input_size", None)
     settled = settled_camera(config, detector) if two_pass else None
-    if settled is not None:  # as `retail-edge count` counts a file: again at the size auto settled on
+    if settled is not None:  # as `count --settle-first` counts a file: again at the size auto settled on
         detections, fps, ms, size, _ = detect_all(video, settled, far)
     if far is not None:
         original = video_size(video)
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input-size", type=lambda v: v if v == "auto" else int(v),
                         help='the camera\'s detector.input_size ("auto" or a multiple of 32)')
     parser.add_argument("--two-pass", action="store_true",
-                        help="as `retail-edge count` counts a file: again at the size auto settled on")
+                        help="as `retail-edge count --settle-first` counts a file: again at the size auto settled on")
     args = parser.parse_args(argv)
     files = args.truth or sorted((ROOT / "bench" / "groundtruth").glob("*.json"))
     lines = ["| video | line | direction | truth | ours (error) | peer: trackers ByteTrack + sv.LineZone (error) |",

@@ -215,8 +215,8 @@ def crossing_times(video: Path, config: CameraConfig, every: int = 1,
                    settle_first: bool = False) -> list[tuple[float, str]]:
     """(time s, direction) of every crossing counted in `video`, as `count` runs the pipeline;
     with `every` N, on one frame in N only (a camera or recorder at 1/N of the frame rate). With
-    `settle_first`, as `retail-edge count` counts a file: again at the size an "auto" detector
-    settled on, when it moved; without, as the live agent counts (each frame once)."""
+    `settle_first`, as `retail-edge count --settle-first` counts a file: again at the size an
+    "auto" detector settled on, when it moved; without, as the agent counts (each frame once)."""
     detector = make_detector(config)
     out = []
     with open_source(str(video)) as source:

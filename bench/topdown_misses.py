@@ -10,9 +10,10 @@ can be judged crossing by crossing:
 `--true-size` draws people of another shoulder width than the default 0.2 of the frame's shorter
 side (a camera mounted higher or lower), and `--person-size` sets the detector's (a number, or
 `auto`, the default): what a wrong `person_size` costs, and what `auto` recovers (live; with
-`--two-pass` as `retail-edge count` counts a file, again from the start at the size it settled
-on). `--every N` keeps every Nth frame (15 fps clips: `--every 3` is the 5 fps of a recorder's sub-stream). Clips
-are written once to /tmp/retail-edge-topdown (as `topdown_bench.py` does).
+`--two-pass` as `retail-edge count --settle-first` counts a file, again from the start at the
+size it settled on). `--every N` keeps every Nth frame (15 fps clips: `--every 3` is the 5 fps of
+a recorder's sub-stream). Clips are written once to /tmp/retail-edge-topdown (as
+`topdown_bench.py` does).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                     help='the detector\'s person_size: a number or "auto" (the default)')
     ap.add_argument("--every", type=int, default=1, help="keep every Nth frame (a lower frame rate)")
     ap.add_argument("--two-pass", action="store_true",
-                    help="as `retail-edge count` counts a file: again at the size an auto detector settled on")
+                    help="as `retail-edge count --settle-first` counts a file: again at the size auto settled on")
     args = ap.parse_args(argv)
     names = list(synth_topdown.VARIANTS)
     totals = [0, 0, 0]

@@ -56,7 +56,7 @@ def run_count(args: argparse.Namespace) -> int:
     try:
         with stop_on_signals() as stop:
             result = count(args.source, config, on_progress=bar.update, max_frames=args.max_frames, stop=stop,
-                           settle_first=not args.one_pass)
+                           settle_first=args.settle_first)
     finally:
         bar.close()
     if args.json:
@@ -302,9 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     p.add_argument("--max-frames", type=_positive_int, default=None, help="stop after this many frames")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--one-pass", action="store_true",
-                   help="count a video file once, as the live agent would, even when an auto size moved "
-                        "(default: count it again from its start at the size the detector settled on)")
+    p.add_argument("--settle-first", action="store_true",
+                   help="a video file whose auto detector size moved during the count is counted again from its "
+                        "start at the size the detector settled on (default: once, as the agent counts it)")
     p.set_defaults(run=run_count)
 
     p = sub.add_parser("preview", help="draw boxes, lines, zones and counts on the video (faces blurred)",

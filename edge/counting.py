@@ -1,10 +1,10 @@
 """count(): run a camera pipeline over a source and total lines and zones (no network).
 
-A detector size set to "auto" is chosen from what the camera shows, so live, the people who pass
-before it settles are counted at the size it starts from. A recording can do better: when its
+A detector size set to "auto" is chosen from what the camera shows, so the people who pass before
+it settles are counted at the size it starts from, by `count` as by the agent (the two agree on
+the same file). A recording can do better when asked (`settle_first`, `--settle-first`): when its
 detector moved during the run, the file is counted a second time from its first frame at the
-size it settled on (edge.detections.factory.settled_camera), and that second count is the one
-reported.
+size it settled on (edge.detections.factory.settled_camera), and that second count is reported.
 """
 
 from __future__ import annotations
@@ -77,14 +77,14 @@ def count(
     max_frames: int | None = None,
     min_count: int = DEFAULT_MIN_COUNT,
     stop: threading.Event | None = None,
-    settle_first: bool = True,
+    settle_first: bool = False,
 ) -> CountResult:
     """Count line crossings and zone figures over a whole source (a live source: until it ends),
     or until `stop` is set: the totals are then those of the frames read so far.
 
     With `settle_first`, a video file whose "auto" detector size moved during the count is counted
-    again from its start at the settled size (module docstring); without it, or on a live source,
-    every frame is counted once, as the agent counts it.
+    again from its start at the settled size (module docstring); without it (the default), or on a
+    live source, every frame is counted once, as the agent counts it.
 
     Raises:
         SourceError: the source cannot be opened.

@@ -28,8 +28,7 @@ def clip(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def clip_count(clip) -> dict:
-    r = subprocess.run([cli("retail-edge"), "count", "--source", clip, "--line", CLIP_LINE, "--json",
-                        "--one-pass"],
+    r = subprocess.run([cli("retail-edge"), "count", "--source", clip, "--line", CLIP_LINE, "--json"],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     result = json.loads(r.stdout.strip().splitlines()[-1])

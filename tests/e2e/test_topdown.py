@@ -116,9 +116,9 @@ def small_people_clip(path, people: int = 12, w: int = 320, h: int = 240, fps: i
 
 def test_person_size_auto_follows_people_half_the_default_size(tmp_path):
     """By default (`auto`) the detector measures the people walking through and, at half of 0.2,
-    takes their size after 6 of them (logged on stderr). Live (`--one-pass`) it counts the rest;
-    on a file `count` counts again from the start at that size, so it counts everyone. Fixed at
-    0.2 it counts nobody."""
+    takes their size after 6 of them (logged on stderr) and counts the rest, as the agent would;
+    with `--settle-first` `count` counts the file again from the start at that size, so it
+    counts everyone. Fixed at 0.2 it counts nobody."""
     clip = tmp_path / "high-ceiling.mp4"
     small_people_clip(clip)
     line = "160,240,160,0"
@@ -127,7 +127,7 @@ def test_person_size_auto_follows_people_half_the_default_size(tmp_path):
     assert fixed.returncode == 0, fixed.stderr
     got = json.loads(fixed.stdout.strip().splitlines()[-1])
     assert got["in"] == 0 and got["passes"] == 1 and got["detector"] == {"person_size": 0.2}, got
-    live = retail_edge("count", *view, "--one-pass")
+    live = retail_edge("count", *view)
     assert live.returncode == 0, live.stderr
     assert "people walking through this top-down view measure 0.1" in live.stderr, live.stderr
     got = json.loads(live.stdout.strip().splitlines()[-1])
@@ -135,7 +135,7 @@ def test_person_size_auto_follows_people_half_the_default_size(tmp_path):
     assert 4 <= got["in"] <= 12 - 6 and got["out"] == 0 and got["passes"] == 1, got
     settled = got["detector"]["person_size"]
     assert 0.1 <= settled <= 0.14, got
-    twice = retail_edge("count", *view)
+    twice = retail_edge("count", *view, "--settle-first")
     assert twice.returncode == 0, twice.stderr
     assert f"settled at person_size {settled}" in twice.stderr, twice.stderr
     got = json.loads(twice.stdout.strip().splitlines()[-1])
@@ -155,6 +155,7 @@ def test_a_count_stopped_by_the_user_is_not_started_again(tmp_path):
     small_people_clip(clip)
     camera = with_view(CameraConfig(lines=(parse_line_arg("160,240,160,0"),), detector=DetectorConfig()), "top-down")
     stop = threading.Event()
-    result = count(str(clip), camera, on_progress=lambda n, total: stop.set() if n == total else None, stop=stop)
+    result = count(str(clip), camera, on_progress=lambda n, total: stop.set() if n == total else None, stop=stop,
+                   settle_first=True)
     assert result.passes == 1 and result.detector["person_size"] < 0.2, result
     assert result.frames == cv2.VideoCapture(str(clip)).get(cv2.CAP_PROP_FRAME_COUNT)
