@@ -51,7 +51,9 @@ def run_count(args: argparse.Namespace) -> int:
 
     setup_logging(args)  # what the detector decides on the way (AutoInputSize) reaches stderr
     config = _camera_config(args)
-    parse_source(args.source)  # a missing file is a usage error before the model loads
+    spec = parse_source(args.source)  # a missing file is a usage error before the model loads
+    if args.settle_first and spec.kind != "file":
+        raise ConfigError("--settle-first: applies to a video file; a live source is counted once, as it comes")
     bar = ProgressBar(sys.stderr.isatty() and not args.no_progress)
     try:
         with stop_on_signals() as stop:

@@ -31,6 +31,8 @@ MASCOTS = Path(__file__).resolve().parents[2] / "media" / "mascots"
         (["count", "--source", __file__, "--line", "0,1,2,3"], "cannot open video source"),   # not a video
         (["count", "--source", f"rtsp://127.0.0.1:{free_port()}/none", "--line", "0,1,2,3"],
          "cannot open video source rtsp://127.0.0.1"),                                        # nothing listens
+        (["count", "--source", "rtsp://127.0.0.1:1/cam", "--line", "0,1,2,3", "--settle-first"],
+         "--settle-first: applies to a video file; a live source is counted once"),
         (["run", "--source", VIDEO, "--store", "s1", "--camera", "c", "--broker", "http://x", "--line", "0,1,2,3"],
          "--broker: expected mqtt://HOST:PORT"),
         (["run", "--source", VIDEO, "--store", "Store 1", "--camera", "c", "--broker", "mqtt://h:1",
