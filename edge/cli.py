@@ -45,7 +45,8 @@ class ProgressBar:
 
 def run_count(args: argparse.Namespace) -> int:
     """retail-edge count --source clip.mp4 --line 0,300,768,300 --json
-    retail-edge count --source clip.mp4 --config camera.yaml --json"""
+    retail-edge count --source clip.mp4 --config camera.yaml --json
+    retail-edge count --source recording.mp4 --config camera.yaml --settle-first  (again at the settled auto size)"""
     from edge.counting import count
     from edge.frames.sources import parse_source
 
