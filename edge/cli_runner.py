@@ -5,6 +5,7 @@ stop event that SIGTERM and SIGINT set for the commands that read a camera until
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import signal
 import sys
@@ -39,6 +40,13 @@ def raising_parser(error: type[Exception]) -> type[argparse.ArgumentParser]:
     usage and calling sys.exit itself."""
 
     class Parser(argparse.ArgumentParser):
+        def __init__(self, *args, **kwargs) -> None:
+            # a command's description is its function's docstring, one example per line: kept as written
+            if kwargs.get("description"):
+                kwargs["description"] = inspect.cleandoc(kwargs["description"])
+            kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+            super().__init__(*args, **kwargs)
+
         def error(self, message: str):  # type: ignore[override]
             raise error(message)
 

@@ -55,3 +55,13 @@ def test_every_schema_is_named_in_the_protocol_doc():
     schemas = sorted(p.name for p in (ROOT / "edge" / "protocol" / "schema").glob("*.json"))
     missing = [s for s in schemas if s not in text]
     assert not missing, f"schemas not described in docs/PROTOCOL.md or PRIVACY.md: {missing}"
+
+
+def test_each_command_s_help_shows_its_examples_one_per_line():
+    """A command's description is its function's docstring: examples one per line, as written
+    (argparse would otherwise run them together into one paragraph)."""
+    from edge.cli import build_parser
+
+    count_help = next(a for a in build_parser()._actions if a.dest == "command").choices["count"].format_help()
+    examples = [line for line in count_help.splitlines() if line.startswith("retail-edge count ")]
+    assert len(examples) >= 3 and all(line.count("retail-edge count") == 1 for line in examples), count_help
