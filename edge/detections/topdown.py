@@ -109,7 +109,7 @@ class TopDownDetector:
                  absorb_s: float = 10.0, stand_s: float = 300.0, auto_size: bool = False) -> None:
         if not 0.02 <= person_size <= 0.9:
             raise ValueError(f"person_size: expected 0.02–0.9 of the frame's shorter side, got {person_size}")
-        self.person_size = self._configured_size = person_size
+        self._configured_size = person_size  # reset() starts person_size from it
         self.work_width = work_width
         self.learn_rate = learn_rate
         self.min_contrast = min_contrast
