@@ -19,8 +19,9 @@ DWELL_EDGES_S = [10, 30, 60, 120, 300]
 def window_row(store_id: str, camera_id: str, start: datetime, *, window_s: int = 60,
                lines: dict[str, tuple[int, int]] | None = None, zones: dict[str, dict] | None = None,
                heatmap: tuple[int, int, list[float]] | None = None, mascots: dict[str, dict] | None = None,
-               agent_id: str = "box-1", frames: int = 600, check: bool = True) -> MetricRow:
-    """A MetricRow with a schema-valid payload.
+               agent_id: str = "box-1", frames: int = 600, seen_s: float | None = None,
+               check: bool = True) -> MetricRow:
+    """A MetricRow with a schema-valid payload (without `seen_s`, as from an agent before it).
 
     zones: zone_id → {"entries", "current", "max", "mean", "counts" (len(DWELL_EDGES_S) + 1), "median_s"}.
     mascots: mascot_id → {"samples", "visible_fraction", "engagements", "median_dwell_s"}.
@@ -33,6 +34,8 @@ def window_row(store_id: str, camera_id: str, start: datetime, *, window_s: int 
         "window": {"start": iso_z(start), "end": iso_z(end)}, "frames": frames,
         "lines": [{"line_id": lid, "in": i, "out": o} for lid, (i, o) in lines.items()],
     }
+    if seen_s is not None:
+        payload["seen_s"] = seen_s
     if zones:
         payload["zones"] = [
             {"zone_id": zid, "entries": z.get("entries", 0),

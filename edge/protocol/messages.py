@@ -61,6 +61,7 @@ def window_payload(window: WindowAggregate, agent_id: str) -> dict:
         "agent_id": agent_id,
         "window": {"start": iso_z(window.start), "end": iso_z(window.end)},
         "frames": window.frames,
+        **({} if window.seen_s is None else {"seen_s": round(window.seen_s, 1)}),
         "lines": [{"line_id": t.line_id, "in": t.in_count, "out": t.out_count} for t in window.lines],
     }
     if window.zones:

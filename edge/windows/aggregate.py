@@ -1,7 +1,10 @@
 """Aggregator: crossing events and frame ticks → one WindowAggregate per aligned window.
 
 Every window between the first frame and the last is emitted, empty ones included: a window
-with zero crossings is a measurement, a missing window is a gap.
+with zero crossings is a measurement, a missing window is a gap. Each window also says how many
+of its seconds the camera was seen (`seen_s`): the time between consecutive frames, except gaps
+longer than `MAX_FRAME_GAP_S` (a camera that stalled or reconnected), so that the hub can tell a
+quiet window from one the camera missed, and weigh means and rates by the time really watched.
 """
 
 from __future__ import annotations
@@ -11,7 +14,12 @@ from dataclasses import dataclass
 from edge.events.events import CrossingEvent
 from edge.windows.clock import to_utc, window_start
 
-__all__ = ["LineTotals", "WindowAggregate", "Aggregator", "WindowPart"]
+__all__ = ["LineTotals", "WindowAggregate", "Aggregator", "WindowPart", "MAX_FRAME_GAP_S"]
+
+# Frames further apart than this (seconds) leave the time between them unseen. A camera at 1 fps
+# or faster, or an agent busy enough to take one frame in two seconds, is watching; a stall or a
+# reconnect (several seconds) is not.
+MAX_FRAME_GAP_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +39,8 @@ class WindowAggregate:
         start, end: aware UTC datetimes, half-open [start, end).
         frames: frames processed in the window.
         lines: per counting line totals.
+        seen_s: seconds of the window the camera was seen (see the module's docstring); None
+            where not measured.
         zones, heatmap, mascots: further figures of the window, filled by WindowPart stages of
             the same name, each already in its aggregate-only form (see events/ and mascots/).
     """
@@ -44,6 +54,7 @@ class WindowAggregate:
     zones: tuple = ()
     heatmap: object | None = None
     mascots: tuple = ()
+    seen_s: float | None = None
 
     @property
     def in_count(self) -> int:
@@ -92,6 +103,8 @@ class Aggregator:
         self.parts = list(parts or [])
         self._start: float | None = None
         self._frames = 0
+        self._seen_s = 0.0
+        self._last_ts: float | None = None
         self._counts: dict[tuple[str, str], int] = {}
 
     @property
@@ -104,6 +117,11 @@ class Aggregator:
         closed = self.close(ts)
         if self._start is None:
             self._start = window_start(ts, self.window_s)
+        if self._last_ts is not None and 0.0 < ts - self._last_ts <= MAX_FRAME_GAP_S:
+            # The interval up to this frame counts to this frame's window (at most one frame
+            # interval misplaced at a boundary; the sum over windows is exact).
+            self._seen_s += ts - self._last_ts
+        self._last_ts = ts
         self._frames += 1
         for e in events:
             key = (e.line_id, e.direction)
@@ -132,8 +150,10 @@ class Aggregator:
                 for lid in self.line_ids
             ),
             **parts,
+            seen_s=min(self._seen_s, float(self.window_s)),
         )
         self._start = None if last else end
         self._frames = 0
+        self._seen_s = 0.0
         self._counts = {}
         return window

@@ -153,6 +153,9 @@ def _validate(topic: str, payload: bytes, now: datetime) -> MetricRow | StatusRo
     length_s = (end - start).total_seconds()
     if start.timestamp() % length_s:
         return _reject("window: start is not aligned to the window length", topic, payload, now)
+    if document.get("seen_s", 0) > length_s:
+        return _reject(f"schema: seen_s {document['seen_s']} is longer than the window ({length_s:g} s)",
+                       topic, payload, now)
     expected = message_id_for(parsed.store_id, parsed.subject_id, "window", start_iso)
     if document["message_id"] != expected:
         return _reject("identity: message_id is not the one derived from store, camera and window start",

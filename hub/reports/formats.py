@@ -39,9 +39,10 @@ def render(report: Report, fmt: str, k: int | None = None) -> str:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["start", "end", "camera_id", "in", "out", "frames"])
+        writer.writerow(["start", "end", "camera_id", "in", "out", "frames", "seen_s"])
         for w in doc["windows"]:
-            writer.writerow([w["start"], w["end"], w["camera_id"], w["in"], w["out"], w["frames"]])
+            writer.writerow([w["start"], w["end"], w["camera_id"], w["in"], w["out"], w["frames"],
+                             "" if w["seen_s"] is None else w["seen_s"]])
         t = doc["totals"]
         writer.writerow(["TOTAL", "", "", t["in"], t["out"], t["frames"]])
         if doc["store_days"]:  # a second table: the store model's days
@@ -67,9 +68,9 @@ def _table(doc: dict) -> str:
         rows.append(f"{'day':<12} {'in':>8} {'out':>8} {'windows':>8}")
         rows += [f"{d['date']:<12} {d['in']!s:>8} {d['out']!s:>8} {d['windows']:>8}" for d in doc["days"]]
     if doc["cameras"]:
-        rows.append(f"{'camera':<24} {'in':>8} {'out':>8} {'windows':>8} {'fps':>6}")
-        rows += [f"{c['camera_id']:<24} {c['in']!s:>8} {c['out']!s:>8} {c['windows']:>8} {c['fps'] or '':>6}"
-                 for c in doc["cameras"]]
+        rows.append(f"{'camera':<24} {'in':>8} {'out':>8} {'windows':>8} {'seen h':>7} {'fps':>6}")
+        rows += [f"{c['camera_id']:<24} {c['in']!s:>8} {c['out']!s:>8} {c['windows']:>8} {c['seen_h']:>7} "
+                 f"{c['fps'] or '':>6}" for c in doc["cameras"]]
     if doc["lines"]:
         rows.append(f"{'line (camera/line)':<36} {'in':>8} {'out':>8}")
         rows += [f"{key:<36} {v['in']!s:>8} {v['out']!s:>8}" for key, v in doc["lines"].items()]

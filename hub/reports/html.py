@@ -100,8 +100,8 @@ def render_html(doc: dict) -> str:
                   "perfect counter shows 0. Occupancy corrects exits by earlier days' imbalance (docs/OCCUPANCY.md)."
                   "</p>"]
     if doc["cameras"]:
-        parts += ["<h2>Cameras</h2>", _table(["Camera", "In", "Out", "Windows", "Frames/s"],
-                                             [[c["camera_id"], c["in"], c["out"], c["windows"], c["fps"]]
+        parts += ["<h2>Cameras</h2>", _table(["Camera", "In", "Out", "Windows", "Hours seen", "Frames/s"],
+                                             [[c["camera_id"], c["in"], c["out"], c["windows"], c["seen_h"], c["fps"]]
                                               for c in doc["cameras"]])]
     if doc["lines"]:
         parts += ["<h2>Entrances (counting lines)</h2>",

@@ -36,6 +36,7 @@ class WindowLine:
     in_count: int
     out_count: int
     frames: int
+    seen_s: float | None  # seconds the camera was seen; None from agents that do not say
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,8 @@ class CameraLine:
     out_count: int
     windows: int
     frames: int
-    fps: float | None  # frames per second of measured time
+    fps: float | None  # frames per second of the time the camera was seen
+    seen_h: float  # hours of its windows the camera was seen (window length, from agents that do not say)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +117,7 @@ class Report:
             "days": [{"date": d.day.isoformat(), "in": n(d.in_count), "out": n(d.out_count), "windows": d.windows}
                      for d in self.days],
             "cameras": [{"camera_id": c.camera_id, "in": n(c.in_count), "out": n(c.out_count), "windows": c.windows,
-                         "frames": c.frames, "fps": c.fps} for c in self.cameras],
+                         "frames": c.frames, "fps": c.fps, "seen_h": c.seen_h} for c in self.cameras],
             "lines": {key: {"in": n(v["in"]), "out": n(v["out"])} for key, v in self.lines.items()},
             "zones": [{"camera_id": z.camera_id, "zone_id": z.zone_id, "entries": n(z.entries), "visits": n(z.visits),
                        "occupancy_max": n(z.occupancy_max),
@@ -128,7 +130,7 @@ class Report:
                          "engagements": n(m.engagements), "dwell_s": derived(m.dwell_s, m.engagements)}
                         for m in self.mascots],
             "windows": [{"start": w.start, "end": w.end, "camera_id": w.camera_id, "in": n(w.in_count),
-                         "out": n(w.out_count), "frames": w.frames} for w in self.windows],
+                         "out": n(w.out_count), "frames": w.frames, "seen_s": w.seen_s} for w in self.windows],
             "store_days": [_store_day_line(f, k) for f in self.store_days],
         }
 
@@ -172,7 +174,8 @@ def assemble_report(store_id: str, tz: str, start: datetime | None, end: datetim
     for camera_id in sorted(by_camera):
         fig = merge(by_camera[camera_id])
         cameras.append(CameraLine(camera_id, fig.in_count, fig.out_count, fig.windows, fig.frames,
-                                  round(fig.frames / fig.seconds, 2) if fig.seconds else None))
+                                  round(fig.frames / fig.seconds, 2) if fig.seconds else None,
+                                  round(fig.seconds / 3600, 2)))
         for line_id, (i, o) in sorted(fig.lines.items()):
             lines[f"{camera_id}/{line_id}"] = {"in": i, "out": o}
         zones.extend(zone_lines(camera_id, fig))
@@ -225,7 +228,8 @@ def build_report(db: sqlite_utils.Database, store_id: str, start: datetime | Non
             where.append("start < ?")
             params.append(iso_z(end))
         windows = tuple(WindowLine(*r) for r in db.execute(
-            f"SELECT start, end, camera_id, in_count, out_count, frames FROM windows WHERE {' AND '.join(where)} "
+            "SELECT start, end, camera_id, in_count, out_count, frames, json_extract(payload, '$.seen_s') "
+            f"FROM windows WHERE {' AND '.join(where)} "
             "ORDER BY start, camera_id", params))
     report = assemble_report(store_id, zone, start, end, figures, windows)
     model = get_model(db, store_id)

@@ -22,7 +22,8 @@ __all__ = ["ZoneFigures", "MascotFigures", "Figures", "figures_of", "merge", "dw
 class ZoneFigures:
     """One zone over a bucket.
 
-    occupancy_mean_x_s: Σ (window mean occupancy × window length s), so the bucket's mean is
+    seconds: Σ seconds the camera was seen in the windows (`window_seconds`).
+    occupancy_mean_x_s: Σ (window mean occupancy × its seen seconds), so the bucket's mean is
         occupancy_mean_x_s / seconds. dwell_median_x_visits: Σ (window median dwell s × visits),
         a visit-weighted mean of window medians (medians do not add up; this is the honest
         summary that does). dwell_hist: visits per bin keyed by the bin's lower edge in seconds.
@@ -83,9 +84,17 @@ def dwell_bins(edges_s: list[float], n_counts: int) -> list[float]:
     return [float(e) for e in edges_s[:n_counts]] + [float("nan")] * max(0, n_counts - len(edges_s))
 
 
-def _add_window(fig: Figures, payload: Mapping) -> None:
+def window_seconds(payload: Mapping) -> float:
+    """Seconds of a window the camera was seen: its `seen_s`, or, from an agent that does not say
+    (before the field existed), the window's length. A window the camera missed entirely (0 s)
+    then weighs nothing in the bucket's means and rates."""
+    seen = payload.get("seen_s")
     window = payload["window"]
-    seconds = _seconds(window["start"], window["end"])
+    return float(seen) if seen is not None else _seconds(window["start"], window["end"])
+
+
+def _add_window(fig: Figures, payload: Mapping) -> None:
+    seconds = window_seconds(payload)
     fig.windows += 1
     fig.seconds += seconds
     fig.frames += int(payload.get("frames", 0))

@@ -143,6 +143,7 @@ def dashboard_view(db: sqlite_utils.Database, store_id: str, day: date | None, n
     entrances = [{"camera_id": cam, "line_id": line_id, "in": shown(i, k), "out": shown(o, k)}
                  for cam, fig in sorted(day_figs.items()) for line_id, (i, o) in sorted(fig.lines.items())]
     cameras = [{"camera_id": cam, "in": shown(f.in_count, k), "out": shown(f.out_count, k), "windows": f.windows,
+                "seen_h": round(f.seconds / 3600, 2),
                 "fps": round(f.frames / f.seconds, 1) if f.seconds else None} for cam, f in sorted(day_figs.items())]
     zones = [zone_json(z, k) for cam, f in sorted(day_figs.items()) for z in zone_lines(cam, f)]
     doc = {

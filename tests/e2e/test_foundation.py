@@ -53,6 +53,9 @@ def test_agent_windows_reach_the_report_with_the_offline_totals(mosquitto, clip,
     # windows follow the video's timeline from the fixed default start, 10 s each
     assert [w["start"] for w in report["windows"]] == [f"2000-01-01T00:00:{s:02d}Z" for s in (0, 10, 20, 30, 40)]
     assert report["lines"] == {"cam-1/line-1": {"in": clip_count["in"], "out": clip_count["out"]}}
+    # the 10 fps clip was seen for every second of its windows: 47.9 s between its first and last frame
+    assert [w["seen_s"] for w in report["windows"]] == [9.9, 10.0, 10.0, 10.0, 8.0]
+    assert report["cameras"][0]["fps"] == pytest.approx(10.0, abs=0.03)
 
 
 def test_csv_and_table_formats(mosquitto, tmp_path):
@@ -67,13 +70,13 @@ def test_csv_and_table_formats(mosquitto, tmp_path):
     db = open_db(tmp_path / "hub.db")
     start = datetime(2026, 11, 11, 9, 0, tzinfo=UTC)
     m = window_message(WindowAggregate("s1", "cam-1", start, start.replace(minute=1), 9,
-                                       (LineTotals("door", 4, 1),)), "box-1")
+                                       (LineTotals("door", 4, 1),), seen_s=42.0), "box-1")
     write_batch(db, [validate(m.topic, m.payload, datetime.now(UTC))], datetime.now(UTC))
     db.close()
     out = subprocess.run([cli("retail-hub"), "report", "--db", str(tmp_path / "hub.db"), "--store", "s1",
                           "--format", "csv"], capture_output=True, text=True, check=True).stdout.splitlines()
-    assert out[0] == "start,end,camera_id,in,out,frames"
-    assert out[1] == "2026-11-11T09:00:00Z,2026-11-11T09:01:00Z,cam-1,4,1,9"
+    assert out[0] == "start,end,camera_id,in,out,frames,seen_s"
+    assert out[1] == "2026-11-11T09:00:00Z,2026-11-11T09:01:00Z,cam-1,4,1,9,42.0"
     assert out[-1] == "TOTAL,,,4,1,9"
     table = subprocess.run([cli("retail-hub"), "report", "--db", str(tmp_path / "hub.db"), "--store", "s1"],
                            capture_output=True, text=True, check=True).stdout

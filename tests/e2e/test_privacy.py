@@ -81,7 +81,7 @@ def test_every_message_is_a_schema_valid_aggregate(mosquitto, clip, tmp_path):
         if parsed.kind == "metrics":
             # per-window totals only: no list in the payload is as long as the number of frames
             assert set(document) <= {"schema_version", "kind", "message_id", "store_id", "camera_id", "agent_id",
-                                     "window", "frames", "lines", "zones", "heatmap", "mascots"}
+                                     "window", "frames", "seen_s", "lines", "zones", "heatmap", "mascots"}
 
     # the agent wrote no image or video anywhere: not in its working dir, not in its state dir
     written = [p for p in tmp_path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES]

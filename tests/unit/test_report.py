@@ -104,6 +104,19 @@ def test_json_is_exact_and_html_suppresses(db):
     assert "<5" in table and "store s1: 5 windows" in table
 
 
+def test_a_cameras_rate_and_hours_are_those_it_was_seen(tmp_path):
+    db = open_db(tmp_path / "hub.db")
+    t = datetime(2026, 11, 11, 9, 0, tzinfo=UTC)
+    write(db, [window_row("s1", "cam-1", t, window_s=600, frames=6000, seen_s=600.0),
+               window_row("s1", "cam-1", t + timedelta(minutes=10), window_s=600, frames=1500, seen_s=150.0),
+               window_row("s1", "cam-1", t + timedelta(minutes=20), window_s=600, frames=0, seen_s=0.0)])
+    (camera,) = build_report(db, "s1", None, None).cameras
+    assert (camera.frames, camera.fps, camera.seen_h) == (7500, 10.0, 0.21)  # 7500 frames in 750 s seen
+    assert [w["seen_s"] for w in json.loads(render(build_report(db, "s1", None, None), "json"))["windows"]] == \
+        [600.0, 150.0, 0.0]
+    assert "seen h" in render(build_report(db, "s1", None, None), "table")
+
+
 def test_a_period_not_on_whole_hours_comes_from_raw_windows(db):
     part = build_report(db, "s1", datetime(2026, 11, 11, 9, 1, tzinfo=UTC), datetime(2026, 11, 11, 9, 2, tzinfo=UTC))
     assert (part.in_count, part.out_count, len(part.windows)) == (3, 1, 1)

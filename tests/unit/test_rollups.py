@@ -55,6 +55,23 @@ def test_figures_add_counts_keep_maxima_and_weight_means():
     assert (halves.in_count, halves.out_count, halves.windows) == (5, 3, 2)
 
 
+def test_means_and_rates_weigh_each_window_by_the_seconds_its_camera_was_seen():
+    busy = {"entries": 4, "current": 2, "max": 3, "mean": 2.0}
+    stale = {"entries": 0, "current": 2, "max": 2, "mean": 2.0}  # a camera that froze holds its last figure
+    fig = figures_of([
+        payload(0, zones={"till": busy}, frames=600, seen_s=60.0),
+        payload(1, zones={"till": {**busy, "mean": 0.5}}, frames=150, seen_s=15.0),  # reconnected after 45 s
+        payload(2, zones={"till": stale}, frames=0, seen_s=0.0),                     # not seen at all
+    ])
+    assert (fig.windows, fig.seconds, fig.frames) == (3, 75.0, 750)
+    assert fig.frames / fig.seconds == pytest.approx(10.0)                  # the camera's rate, not 750 / 180
+    till = fig.zones["till"]
+    assert till.occupancy_mean_x_s / till.seconds == pytest.approx((2.0 * 60 + 0.5 * 15) / 75)
+    # From an agent that does not say (before seen_s): the window's length, as before.
+    old = figures_of([payload(0, zones={"till": busy}), payload(1, zones={"till": {**busy, "mean": 0.5}})])
+    assert old.seconds == 120 and old.zones["till"].occupancy_mean_x_s / old.zones["till"].seconds == 1.25
+
+
 def rollup(db, grain: str, bucket: str, camera: str = "cam-1"):
     return db.execute("SELECT windows, in_count, out_count FROM rollup_cameras WHERE store_id = 's1' AND grain = ? "
                       "AND bucket = ? AND camera_id = ?", [grain, bucket, camera]).fetchone()

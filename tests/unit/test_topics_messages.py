@@ -60,6 +60,9 @@ def test_window_message_is_schema_valid_aggregate_only():
     assert payload["window"] == {"start": "2026-11-11T09:00:00Z", "end": "2026-11-11T09:01:00Z"}
     assert payload["lines"] == [{"line_id": "door", "in": 3, "out": 2}]
     assert schema_errors(payload) == []
+    assert "seen_s" not in payload  # not measured: not said (the hub then takes the window's length)
+    seen = json.loads(window_message(window(seen_s=42.04), agent_id="box-1").payload)
+    assert seen["seen_s"] == 42.0 and schema_errors(seen) == []
 
 
 @pytest.mark.parametrize(

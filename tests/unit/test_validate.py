@@ -57,6 +57,9 @@ def mutated(fn):
         (TOPIC, mutated(lambda p: p["window"].update(end="2029-11-11T09:00:00Z")), "window:"),  # years long
         (TOPIC, mutated(lambda p: p["window"].update(start="2026-11-11T08:59:30Z")), "window:"),  # unaligned
         (TOPIC, mutated(lambda p: p.update(message_id="0" * 32)), "identity: message_id"),
+        (TOPIC, mutated(lambda p: p.update(seen_s=-1)), "schema:"),                   # negative time
+        (TOPIC, mutated(lambda p: p.update(seen_s="60")), "schema:"),                 # wrong type
+        (TOPIC, mutated(lambda p: p.update(seen_s=61)), "schema: seen_s 61 is longer than the window (60 s)"),
     ],
 )
 def test_rejections(topic, payload, reason):

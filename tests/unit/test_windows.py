@@ -41,6 +41,31 @@ def test_aggregator_emits_every_window_including_empty_ones():
     assert agg.flush() == []
 
 
+def test_aggregator_says_how_long_the_camera_was_seen_in_each_window():
+    agg = Aggregator("s1", "cam-1", 60, ["door"])
+    closed = []
+    # 10 fps from 0 to 50 s, a stall from 50 s to 58 s (a reconnect), 10 fps again until 130 s.
+    times = [T0 + i / 10 for i in range(0, 501)] + [T0 + 58 + i / 10 for i in range(0, 721)]
+    for ts in times:
+        closed += agg.add([], ts)
+    closed += agg.flush()
+    # An interval counts to the window of the frame that ends it: 50 s + 1.9 s after the stall in
+    # the first minute, whose last 0.1 s counts to the second.
+    assert [round(w.seen_s, 6) for w in closed] == [51.9, 60.0, 10.1]
+    assert sum(w.seen_s for w in closed) == pytest.approx(130.0 - 8.0)  # every interval once, the stall in none
+    assert [w.frames for w in closed] == [521, 600, 101]
+
+
+def test_a_window_the_camera_missed_was_seen_for_no_time():
+    agg = Aggregator("s1", "cam-1", 60, ["door"])
+    for k in range(5):
+        agg.add([], T0 + k)
+    first, missed = agg.add([], T0 + 150)  # the camera was away for 146 s
+    assert (first.seen_s, missed.seen_s, missed.frames) == (4.0, 0.0, 0)
+    (last,) = agg.flush()
+    assert last.seen_s == 0.0  # one frame alone spans no time
+
+
 def test_aggregator_reports_lines_without_crossings():
     agg = Aggregator("s1", "cam-1", 10, ["a", "b"])
     agg.add([CrossingEvent("b", "in", T0)], T0)

@@ -127,8 +127,8 @@
 
     table("entrances", ["Camera", "Line", "In", "Out"], doc.entrances.map(function (e) { return [e.camera_id, e.line_id, e.in, e.out]; }),
       [0, 0, 1, 1]);
-    table("cameras", ["Camera", "In", "Out", "Frames/s"], doc.cameras.map(function (c) { return [c.camera_id, c.in, c.out, c.fps]; }),
-      [0, 1, 1, 1]);
+    table("cameras", ["Camera", "In", "Out", "Hours seen", "Frames/s"],
+      doc.cameras.map(function (c) { return [c.camera_id, c.in, c.out, c.seen_h, c.fps]; }), [0, 1, 1, 1, 1]);
 
     var zones = $("zones"); zones.textContent = "";
     if (!doc.zones.length) zones.appendChild(h("p", { cls: "none", text: "No zones measured on this day." }));
