@@ -3,7 +3,9 @@
     agent  online   its last status is online and it was heard from within AGENT_STALE_S
            offline  it said so (or its will did), or it has been silent for longer
     camera online   its agent is online and the heartbeat reports it running, or a window of it
-                    arrived within max(3 windows, CAMERA_STALE_S) when there is no heartbeat
+                    arrived within max(3 windows, CAMERA_STALE_S) when there is no heartbeat and
+                    its agent has not said it is offline (an agent that finished a file or was
+                    stopped says so, or its will does; its cameras stop with it)
            offline  otherwise; `state` keeps what the heartbeat said (e.g. "reconnecting")
 
 Heartbeat (edge/protocol/schema/heartbeat-v1.json): {"cameras": [{"camera_id", "state", "fps",
@@ -42,10 +44,12 @@ def _number(value) -> float | None:
 
 
 def health_of(db: sqlite_utils.Database, store_id: str, now: datetime) -> dict:
-    agents, beats = [], {}
+    agents, beats, said_offline = [], {}, set()
     for a in queries.agent_rows(db, store_id):
         age = _age_s(a["last_seen"], now)
         is_online = a["state"] == "online" and age is not None and age <= AGENT_STALE_S
+        if a["state"] != "online":
+            said_offline.add(a["agent_id"])
         cams = a["heartbeat"].get("cameras")
         cams = [c for c in cams if isinstance(c, dict)] if isinstance(cams, list) else []
         for c in cams:
@@ -69,7 +73,7 @@ def health_of(db: sqlite_utils.Database, store_id: str, now: datetime) -> dict:
         else:
             state = None
             limit = max(3 * (cat.get("window_s") or 60), CAMERA_STALE_S)
-            is_online = age is not None and age <= limit
+            is_online = age is not None and age <= limit and agent_id not in said_offline
         cameras.append({"camera_id": camera_id, "agent_id": agent_id, "status": "online" if is_online else "offline",
                         "state": state, "fps": _number(beat.get("fps")),
                         "inference_ms": _number(beat.get("inference_ms")),

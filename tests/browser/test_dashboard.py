@@ -114,6 +114,9 @@ def test_store_dashboard_shows_the_database_figures(hub, browser):
         assert page.query_selector("#chart-mascots polyline") is not None
         assert "Europe/Berlin" in page.inner_text("#hourly-unit") and "people" in page.inner_text("#hourly-unit")
         assert page.inner_text("#t-cams") == "2 / 2"
+        # each camera's time seen this day, as a duration (the seeded windows do not say: their length)
+        cams = page.inner_text("#cameras")
+        assert "time seen" in cams.lower() and len(re.findall(r"\b\d+(\.\d)? (h|min)\b", cams)) == 2, cams
         assert "online" in page.inner_text("#health") and "12.4" in page.inner_text("#health")
         # what the cameras' "auto" detectors chose: the angled model's input, the top-down person size
         assert "864 px" in page.inner_text("#health") and "person 0.125" in page.inner_text("#health")

@@ -42,6 +42,11 @@
     if (s < 172800) return Math.round(s / 3600) + " h ago";
     return Math.round(s / 86400) + " days ago";
   }
+  function hoursSeen(hours) {  // a camera's time seen this day: "2 min", "7.5 h", "14 h"
+    if (hours === null || hours === undefined) return null;
+    if (hours < 1.5) return Math.round(hours * 60) + " min";
+    return (hours < 10 ? Math.round(hours * 10) / 10 : Math.round(hours)) + " h";
+  }
   function detectorAt(c) {  // the size an "auto" detector has chosen (heartbeat input_size or person_size)
     if (c.input_size !== null && c.input_size !== undefined) return c.input_size + " px";
     if (c.person_size !== null && c.person_size !== undefined) return "person " + c.person_size;
@@ -127,8 +132,8 @@
 
     table("entrances", ["Camera", "Line", "In", "Out"], doc.entrances.map(function (e) { return [e.camera_id, e.line_id, e.in, e.out]; }),
       [0, 0, 1, 1]);
-    table("cameras", ["Camera", "In", "Out", "Hours seen", "Frames/s"],
-      doc.cameras.map(function (c) { return [c.camera_id, c.in, c.out, c.seen_h, c.fps]; }), [0, 1, 1, 1, 1]);
+    table("cameras", ["Camera", "In", "Out", "Time seen", "Frames/s"],
+      doc.cameras.map(function (c) { return [c.camera_id, c.in, c.out, hoursSeen(c.seen_h), c.fps]; }), [0, 1, 1, 1, 1]);
 
     var zones = $("zones"); zones.textContent = "";
     if (!doc.zones.length) zones.appendChild(h("p", { cls: "none", text: "No zones measured on this day." }));
