@@ -35,9 +35,11 @@ from edge.protocol.messages import agent_message, window_message
 from edge.protocol.topics import subscription
 from edge.remote_config import RemoteConfig, parse_remote_config
 from edge.windows.clock import iso_z, parse_iso_z, to_utc
+from edge.windows.open_windows import OpenWindows
 
 __all__ = ["AgentSettings", "AgentResult", "run_agent", "settings_from_config", "settings_from_args",
-           "default_agent_id", "default_state_dir", "default_outbox_path", "heartbeat_document", "FILE_EPOCH"]
+           "default_agent_id", "default_state_dir", "default_outbox_path", "open_windows_path", "heartbeat_document",
+           "FILE_EPOCH"]
 
 log = logging.getLogger("retail_edge.agent")
 
@@ -62,6 +64,12 @@ def default_state_dir() -> Path:
 def default_outbox_path(store_id: str, agent_id: str) -> Path:
     """Where an agent keeps its outbox unless its config says otherwise (one file per agent)."""
     return default_state_dir() / f"outbox-{store_id}-{agent_id}.db"
+
+
+def open_windows_path(outbox_path: str | Path) -> Path:
+    """Where the live cameras' open windows are kept: beside the outbox (edge/windows/open_windows.py)."""
+    outbox_path = Path(outbox_path)
+    return outbox_path.with_name(outbox_path.stem + "-open-windows.db")
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +169,7 @@ def run_agent(settings: AgentSettings, stop: threading.Event) -> AgentResult:
     """
     outbox_path = settings.outbox_path or default_outbox_path(settings.store_id, settings.agent_id)
     outbox = Outbox(outbox_path)
+    open_windows = OpenWindows(open_windows_path(outbox_path))
     remote = _RemoteConfigHandler(settings, outbox)
     publisher = Publisher(settings.broker, outbox, settings.store_id, settings.agent_id,
                           on_message=remote.on_message, subscriptions=(subscription("config", settings.store_id),))
@@ -185,7 +194,7 @@ def run_agent(settings: AgentSettings, stop: threading.Event) -> AgentResult:
                      settings.store_id, settings.window_s, enqueue, stop, epoch, settings.min_count,
                      settings.max_frames, mascots=_mascot_sampler(settings, registry, camera.camera_id),
                      on_alerts=partial(alerts.send, camera.camera_id),
-                     new_detector=partial(make_detector, threads=threads))
+                     new_detector=partial(make_detector, threads=threads), open_windows=open_windows)
         for camera in settings.cameras
     ]
     remote.workers = {w.camera.camera_id: w for w in workers}
@@ -213,6 +222,7 @@ def run_agent(settings: AgentSettings, stop: threading.Event) -> AgentResult:
         publisher.stop()
         pending = len(outbox)
         outbox.close()
+        open_windows.close()
     if pending:
         log.warning("%d messages remain in the outbox %s; they are sent on the next start", pending, outbox_path)
     failed = tuple(w.camera.camera_id for w in workers if w.error is not None)

@@ -5,7 +5,8 @@
 
 On a file, windows follow the video's timeline from `start`; on a live camera, the wall clock,
 and windows keep closing (empty, with 0 frames) while the camera is down, so a gap is visible
-as a gap in frames, not as a missing window.
+as a gap in frames, not as a missing window. A live camera's open window is kept on disk as it
+fills (edge/windows/open_windows.py), so a restart takes it up where it stood.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from edge.frames.readers import FileReader, LatestReader
 from edge.frames.sources import parse_source
 from edge.pipeline import CameraPipeline
 from edge.windows.aggregate import WindowAggregate
-from edge.windows.clock import iso_z
+from edge.windows.clock import iso_z, to_utc
+from edge.windows.open_windows import SAVE_EVERY_S, OpenWindows
 
 __all__ = ["CameraWorker", "CameraHealth"]
 
@@ -81,13 +83,15 @@ class CameraWorker:
         detector: this camera's detector (one per camera: sessions run in parallel).
         on_windows: called with each batch of closed windows (puts them in the outbox).
         epoch_ts: on a file, the Unix time of the first frame.
+        open_windows: where a live camera's open window is kept (None: not kept).
     """
 
     def __init__(self, camera: CameraConfig, detector: Detector, store_id: str, window_s: int,
                  on_windows: Callable[[list[WindowAggregate]], None], stop: threading.Event,
                  epoch_ts: float = 0.0, min_count: int = 5, max_frames: int | None = None,
                  mascots=None, on_alerts: Callable[[list], None] | None = None,
-                 new_detector: Callable[[CameraConfig], Detector] | None = None) -> None:
+                 new_detector: Callable[[CameraConfig], Detector] | None = None,
+                 open_windows: OpenWindows | None = None) -> None:
         self.camera = camera
         self._new_detector = new_detector or make_detector  # for a configuration that changes the detector
         self.spec = parse_source(camera.source or "")
@@ -105,6 +109,8 @@ class CameraWorker:
         self._epoch_ts = epoch_ts
         self._max_frames = max_frames
         self.error: BaseException | None = None
+        self._open_windows = open_windows
+        self._saved = (-1, 0.0)  # (aggregator crossings, monotonic time) at the last save
         self._thread = threading.Thread(target=self._run_safely, name=f"cam:{camera.camera_id}:pipeline", daemon=True)
 
     def request_config(self, config: CameraConfig, on_applied: Callable[[], None]) -> None:
@@ -171,12 +177,14 @@ class CameraWorker:
             reader = FileReader(self.spec, self._stop, self._max_frames, name=name)
         offset = 0.0 if self.is_live else self._epoch_ts
         fps_started, fps_frames = time.monotonic(), 0
+        self._resume_open_window()
         try:
             for frame in reader:
                 if frame is None:  # a live camera delivered nothing for a while: windows still close
                     self.health.state = reader.state
                     self._apply_pending(time.time())
                     self._emit(self.pipeline.aggregator.close(time.time()))
+                    self._keep_open_window()
                     continue
                 self._apply_pending(offset + frame.ts)
                 detect = self._stride.should_detect()
@@ -189,6 +197,7 @@ class CameraWorker:
                     if alerts and self._on_alerts is not None:
                         self._on_alerts(alerts)
                 self._emit(list(result.windows))
+                self._keep_open_window()
                 h = self.health
                 h.frames += 1
                 h.inference_ms = took_ms if not h.inference_ms else 0.9 * h.inference_ms + 0.1 * took_ms
@@ -204,7 +213,53 @@ class CameraWorker:
             return  # a stopped file run leaves its open window: a re-run sends it whole, same id
         if self.mascots is not None and self.pipeline.aggregator.open_start_ts is not None:
             self.mascots.finish(self.pipeline.aggregator.open_start_ts + self._window_s)
+        figures = self.pipeline.aggregator.partial()
         self._emit(self.pipeline.finish())
+        if self._keeps_open_windows and figures is not None:
+            # Sent as it stands (in the outbox now); kept so that a restart within it goes on from it.
+            self._open_windows.save(self.camera.camera_id, figures, sent=True)
+
+    @property
+    def _keeps_open_windows(self) -> bool:
+        return self._open_windows is not None and self.is_live
+
+    def _resume_open_window(self) -> None:
+        """Before the first frame: take back the open window a previous run kept (live cameras)."""
+        if not self._keeps_open_windows:
+            return
+        kept = self._open_windows.load(self.camera.camera_id)
+        if kept is None:
+            return
+        figures, sent = kept
+        try:
+            closed = self.pipeline.aggregator.resume(figures, time.time())
+        except (KeyError, TypeError, ValueError) as e:  # a record this version cannot read: start afresh
+            log.warning("camera %s: the open window kept by the last run cannot be read (%s); starting afresh",
+                        self.camera.camera_id, e)
+            return
+        start = self.pipeline.aggregator.open_start_ts
+        if start is not None:
+            log.info("camera %s: window %s goes on from the %d crossings counted before the restart",
+                     self.camera.camera_id, iso_z(to_utc(start)), self.pipeline.aggregator.partial_crossings())
+        elif closed and not sent:
+            log.info("camera %s: window %s, open when the last run ended, is sent as it stood",
+                     self.camera.camera_id, iso_z(closed[0].start))
+            self._emit(closed)
+        self._keep_open_window(force=True)
+
+    def _keep_open_window(self, force: bool = False) -> None:
+        """Save the open window: at once after a crossing, else every SAVE_EVERY_S."""
+        if not self._keeps_open_windows:
+            return
+        aggregator, now = self.pipeline.aggregator, time.monotonic()
+        if not force and aggregator.crossings == self._saved[0] and now - self._saved[1] < SAVE_EVERY_S:
+            return
+        figures = aggregator.partial()
+        if figures is None:
+            self._open_windows.forget(self.camera.camera_id)
+        else:
+            self._open_windows.save(self.camera.camera_id, figures)
+        self._saved = (aggregator.crossings, now)
 
     def _emit(self, windows: list[WindowAggregate]) -> None:
         if windows:

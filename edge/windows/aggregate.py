@@ -106,11 +106,43 @@ class Aggregator:
         self._seen_s = 0.0
         self._last_ts: float | None = None
         self._counts: dict[tuple[str, str], int] = {}
+        self.crossings = 0  # crossings recorded so far (all windows): a caller saving partial() sees new ones
 
     @property
     def open_start_ts(self) -> float | None:
         """Start (Unix seconds) of the window being filled, None before the first frame."""
         return self._start
+
+    def partial(self) -> dict | None:
+        """The open window's figures so far, as JSON-able data (counts only), or None before the
+        first frame. `resume` takes it back after a restart (edge/windows/open_windows.py)."""
+        if self._start is None:
+            return None
+        return {"start": self._start, "window_s": self.window_s, "frames": self._frames,
+                "seen_s": round(self._seen_s, 3),
+                "counts": [[line, direction, n] for (line, direction), n in sorted(self._counts.items())]}
+
+    def partial_crossings(self) -> int:
+        """Crossings counted so far in the open window."""
+        return sum(self._counts.values())
+
+    def resume(self, saved: dict, now_ts: float) -> list[WindowAggregate]:
+        """Take back the figures `partial()` gave before a restart. If their window is still open
+        at `now_ts`, it goes on from them; if it has ended, it is returned closed, with what was
+        counted before the restart (the rest of it was not seen), without the further parts' figures
+        (zones, heatmap, mascots), which are not kept: absent, not zero. Figures of lines that no
+        longer exist are dropped. Call before the first frame; a record of another window length
+        is ignored."""
+        if self._start is not None or saved.get("window_s") != self.window_s:
+            return []
+        self._start = float(saved["start"])
+        self._frames = int(saved["frames"])
+        self._seen_s = float(saved["seen_s"])
+        self._counts = {(line, direction): int(n) for line, direction, n in saved["counts"]
+                        if line in self.line_ids and direction in ("in", "out")}
+        if now_ts < self._start + self.window_s:
+            return []
+        return [self._emit(last=True, with_parts=False)]
 
     def add(self, events: list[CrossingEvent], ts: float) -> list[WindowAggregate]:
         """Record one processed frame at ts with its events; return windows closed before ts."""
@@ -126,6 +158,7 @@ class Aggregator:
         for e in events:
             key = (e.line_id, e.direction)
             self._counts[key] = self._counts.get(key, 0) + 1
+        self.crossings += len(events)
         return closed
 
     def close(self, until_ts: float) -> list[WindowAggregate]:
@@ -139,10 +172,10 @@ class Aggregator:
         """End of stream: close the open window even though it has not reached its end."""
         return [self._emit(last=True)] if self._start is not None else []
 
-    def _emit(self, last: bool = False) -> WindowAggregate:
+    def _emit(self, last: bool = False, with_parts: bool = True) -> WindowAggregate:
         start = self._start
         end = start + self.window_s
-        parts = {p.name: p.close_window(start, end) for p in self.parts}
+        parts = {p.name: p.close_window(start, end) for p in self.parts} if with_parts else {}
         window = WindowAggregate(
             self.store_id, self.camera_id, to_utc(start), to_utc(end), self._frames,
             tuple(

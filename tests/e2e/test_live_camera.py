@@ -89,3 +89,69 @@ def test_ar_on_a_live_camera_runs_until_sigterm_and_leaves_a_video_that_plays(tm
         stop_process(server)
     assert r.returncode == 0, r.stderr
     assert written == json.loads(r.stdout)["frames"] > 0
+
+
+def kept_window(path: Path) -> tuple[float, int, int] | None:
+    """(start, crossings, frames) of cam-1's open window as the agent keeps it on disk."""
+    import sqlite3
+
+    if not path.exists():
+        return None
+    with sqlite3.connect(path) as db:
+        row = db.execute("SELECT figures FROM open_windows WHERE camera_id = 'cam-1'").fetchone()
+    if row is None:
+        return None
+    figures = json.loads(row[0])
+    return figures["start"], sum(n for _, _, n in figures["counts"]), figures["frames"]
+
+
+def test_a_live_agent_killed_mid_window_loses_none_of_its_crossings(mosquitto, tmp_path):
+    """kill -9 after a crossing, start again in the same window, stop: the window holds both runs."""
+    window_s = 600
+    if time.time() % window_s > window_s - 120:  # both runs must fall in one window
+        time.sleep(window_s - time.time() % window_s + 1)
+    port = free_port()
+    got: list[bytes] = []
+    sniffer = mqtt.Client(callback_api_version=CallbackAPIVersion.VERSION2)
+    sniffer.on_message = lambda c, u, m: got.append(m.payload)
+    sniffer.connect("127.0.0.1", mosquitto.port)
+    sniffer.subscribe("retail/v1/metrics/#", qos=1)
+    sniffer.loop_start()
+    server = rtsp_server(port, tmp_path / "rtsp.log")
+    outbox, kept = tmp_path / "outbox.db", tmp_path / "outbox-open-windows.db"
+    args = [cli("retail-edge"), "run", "--source", f"rtsp://127.0.0.1:{port}/cam", "--store", "live",
+            "--camera", "cam-1", "--broker", mosquitto.url, "--line", "384,0,384,432", "--window", str(window_s),
+            "--outbox", str(outbox)]
+    agent = spawn(args, tmp_path / "agent1.log", cwd=ROOT)
+    second = None
+    try:
+        deadline = time.monotonic() + 90
+        while ((kept_window(kept) or (0, 0, 0))[1] < 1) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        stop_process(agent, signal.SIGKILL)
+        before = kept_window(kept)
+        assert before and before[1] >= 1, "no crossing counted:\n" + (tmp_path / "agent1.log").read_text()[-2000:]
+        second = spawn(args, tmp_path / "agent2.log", cwd=ROOT)
+        deadline = time.monotonic() + 60
+        while (kept_window(kept) or (0, 0, 0))[2] <= before[2] + 10 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        stop_process(second, signal.SIGTERM, timeout_s=20)
+    finally:
+        stop_process(agent)
+        if second is not None:
+            stop_process(second)
+        stop_process(server)
+        time.sleep(0.5)
+        sniffer.loop_stop()
+    log = (tmp_path / "agent2.log").read_text()
+    assert f"goes on from the {before[1]} crossings counted before the restart" in log, log[-2000:]
+    after = kept_window(kept)
+    assert after[0] == before[0] and after[1] >= before[1] and after[2] > before[2] + 10, (before, after)
+    # the window as sent at the stop (to the broker, or still in the outbox): both runs' figures
+    import sqlite3
+
+    with sqlite3.connect(outbox) as db:
+        waiting = [p for (p,) in db.execute("SELECT payload FROM outbox")]
+    sent = [m for m in map(json.loads, got + waiting) if m.get("kind") == "window"]
+    assert sent and all(sum(x["in"] + x["out"] for x in m["lines"]) == after[1] and m["frames"] == after[2]
+                        for m in sent), (after, sent)

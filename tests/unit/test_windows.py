@@ -71,3 +71,18 @@ def test_aggregator_reports_lines_without_crossings():
     agg.add([CrossingEvent("b", "in", T0)], T0)
     (w,) = agg.flush()
     assert [(t.line_id, t.in_count, t.out_count) for t in w.lines] == [("a", 0, 0), ("b", 1, 0)]
+
+
+def test_a_kept_open_window_is_taken_up_again_with_the_lines_that_still_exist():
+    before = Aggregator("s1", "cam-1", 60, ["door", "side"])
+    before.add([CrossingEvent("door", "in", T0 + 1), CrossingEvent("side", "out", T0 + 1)], T0 + 1)
+    before.add([], T0 + 2)
+    kept = before.partial()
+    assert kept == {"start": T0, "window_s": 60, "frames": 2, "seen_s": 1.0,
+                    "counts": [["door", "in", 1], ["side", "out", 1]]}
+    after = Aggregator("s1", "cam-1", 60, ["door"])  # the side line was removed meanwhile
+    assert after.resume(kept, now_ts=T0 + 30) == []
+    after.add([CrossingEvent("door", "in", T0 + 31)], T0 + 31)
+    (w,) = after.flush()
+    assert (w.start.timestamp(), w.in_count, w.out_count, w.frames) == (T0, 2, 0, 3)
+    assert Aggregator("s1", "cam-1", 300, ["door"]).resume(kept, now_ts=T0 + 30) == []  # another window length
