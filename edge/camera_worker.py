@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from edge.config import CameraConfig
 from edge.detections.detector import Detector
 from edge.detections.factory import make_detector
+from edge.errors import DeliveryError
 from edge.frames.readers import FileReader, LatestReader
 from edge.frames.sources import parse_source
 from edge.pipeline import CameraPipeline
@@ -111,6 +112,7 @@ class CameraWorker:
         self.error: BaseException | None = None
         self._open_windows = open_windows
         self._saved = (-1, 0.0)  # (aggregator crossings, monotonic time) at the last save
+        self._save_warned = -math.inf  # monotonic time of the last "cannot save" warning
         self._thread = threading.Thread(target=self._run_safely, name=f"cam:{camera.camera_id}:pipeline", daemon=True)
 
     def request_config(self, config: CameraConfig, on_applied: Callable[[], None]) -> None:
@@ -217,7 +219,10 @@ class CameraWorker:
         self._emit(self.pipeline.finish())
         if self._keeps_open_windows and figures is not None:
             # Sent as it stands (in the outbox now); kept so that a restart within it goes on from it.
-            self._open_windows.save(self.camera.camera_id, figures, sent=True)
+            try:
+                self._open_windows.save(self.camera.camera_id, figures, sent=True)
+            except DeliveryError as e:
+                log.warning("camera %s: %s", self.camera.camera_id, e)
 
     @property
     def _keeps_open_windows(self) -> bool:
@@ -227,7 +232,11 @@ class CameraWorker:
         """Before the first frame: take back the open window a previous run kept (live cameras)."""
         if not self._keeps_open_windows:
             return
-        kept = self._open_windows.load(self.camera.camera_id)
+        try:
+            kept = self._open_windows.load(self.camera.camera_id)
+        except DeliveryError as e:
+            log.warning("camera %s: %s; starting afresh", self.camera.camera_id, e)
+            return
         if kept is None:
             return
         figures, sent = kept
@@ -255,10 +264,16 @@ class CameraWorker:
         if not force and aggregator.crossings == self._saved[0] and now - self._saved[1] < SAVE_EVERY_S:
             return
         figures = aggregator.partial()
-        if figures is None:
-            self._open_windows.forget(self.camera.camera_id)
-        else:
-            self._open_windows.save(self.camera.camera_id, figures)
+        try:
+            if figures is None:
+                self._open_windows.forget(self.camera.camera_id)
+            else:
+                self._open_windows.save(self.camera.camera_id, figures)
+        except DeliveryError as e:  # a full disk, say: counting goes on; only a restart would lose the window
+            if now - self._save_warned > 60.0:
+                log.warning("camera %s: %s (counting goes on; a restart now would lose this window's counts)",
+                            self.camera.camera_id, e)
+                self._save_warned = now
         self._saved = (aggregator.crossings, now)
 
     def _emit(self, windows: list[WindowAggregate]) -> None:

@@ -37,7 +37,8 @@ class OpenWindows:
     """save(camera_id, partial) / load(camera_id) / forget(camera_id); thread-safe.
 
     Raises:
-        DeliveryError: the file cannot be opened.
+        DeliveryError: the file cannot be opened or written (a full disk, say); the camera's
+            worker logs it and goes on counting, as before this file existed.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -56,15 +57,17 @@ class OpenWindows:
     def save(self, camera_id: str, figures: dict, sent: bool = False) -> None:
         """Keep `figures` (Aggregator.partial()) as the camera's open window; `sent`: it was also
         published as it stands (a clean stop), so it need not be sent again if it ends meanwhile."""
-        with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO open_windows (camera_id, figures, sent, saved_at)"
-                             " VALUES (?, ?, ?, ?)", (camera_id, json.dumps(figures), int(sent), time.time()))
+        self._write("INSERT OR REPLACE INTO open_windows (camera_id, figures, sent, saved_at) VALUES (?, ?, ?, ?)",
+                    (camera_id, json.dumps(figures), int(sent), time.time()))
 
     def load(self, camera_id: str) -> tuple[dict, bool] | None:
         """(figures, sent) kept for the camera, or None."""
-        with self._lock:
-            row = self._db.execute("SELECT figures, sent FROM open_windows WHERE camera_id = ?",
-                                   (camera_id,)).fetchone()
+        try:
+            with self._lock:
+                row = self._db.execute("SELECT figures, sent FROM open_windows WHERE camera_id = ?",
+                                       (camera_id,)).fetchone()
+        except sqlite3.Error as e:
+            raise DeliveryError(f"cannot read the open-window file {self.path}: {e}") from e
         if row is None:
             return None
         try:
@@ -74,8 +77,14 @@ class OpenWindows:
         return (figures, bool(row[1])) if isinstance(figures, dict) else None
 
     def forget(self, camera_id: str) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM open_windows WHERE camera_id = ?", (camera_id,))
+        self._write("DELETE FROM open_windows WHERE camera_id = ?", (camera_id,))
+
+    def _write(self, sql: str, params: tuple) -> None:
+        try:
+            with self._lock:
+                self._db.execute(sql, params)
+        except sqlite3.Error as e:
+            raise DeliveryError(f"cannot write the open-window file {self.path}: {e}") from e
 
     def close(self) -> None:
         with self._lock:

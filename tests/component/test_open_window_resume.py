@@ -16,6 +16,7 @@ import edge.camera_worker as camera_worker
 from edge.camera_worker import CameraWorker
 from edge.config import CameraConfig
 from edge.detections.detections import Detections
+from edge.errors import DeliveryError
 from edge.events.lines import CountingLine
 from edge.frames.frame import Frame
 from edge.windows.clock import window_start
@@ -130,3 +131,14 @@ def test_a_file_is_never_resumed(tmp_path):
     worker.start()
     worker.join(30)
     assert store.load("door") is None                 # a re-run of a file replays it whole
+
+
+class FullDisk(OpenWindows):
+    def _write(self, sql, params):
+        raise DeliveryError(f"cannot write the open-window file {self.path}: database or disk is full")
+
+
+def test_a_disk_that_cannot_take_the_open_window_does_not_stop_the_count(live, tmp_path, caplog):
+    (window,) = run_once(FullDisk(tmp_path / "open-windows.db"))
+    assert crossings([window]) == 1 and window.frames == 40  # counted and sent as without the file
+    assert "disk is full (counting goes on" in caplog.text

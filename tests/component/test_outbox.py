@@ -52,3 +52,18 @@ def test_unopenable_outbox_is_a_clear_error(tmp_path):
     (tmp_path / "dir.db").mkdir()
     with pytest.raises(DeliveryError, match="cannot open outbox"):
         Outbox(tmp_path / "dir.db")
+
+
+def test_a_full_disk_holds_messages_in_memory_until_it_takes_writes_again(tmp_path, caplog):
+    box = Outbox(tmp_path / "o.db")
+    box.put(msg(0))
+    (pages,) = box._db.execute("PRAGMA page_count").fetchone()
+    box._db.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's own "database or disk is full"
+    for i in range(1, 6):
+        box.put(msg(i, b"x" * 20_000))  # each needs new pages: refused, kept, no exception for the camera
+    assert (len(box), box.unsaved) == (6, 5)
+    assert "takes no writes" in caplog.text and "disk is full" in caplog.text
+    assert [r.message_id for r in box.pending(10)] == [f"{0:032x}"]
+    box._db.execute("PRAGMA max_page_count = 1000000")  # space again
+    assert [r.message_id for r in box.pending(10)] == [f"{i:032x}" for i in range(6)]  # in order
+    assert (len(box), box.unsaved, box.dropped) == (6, 0, 0)
