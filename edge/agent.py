@@ -47,6 +47,7 @@ log = logging.getLogger("retail_edge.agent")
 # a crash produces the same windows (the same message ids) and replaces instead of adding.
 FILE_EPOCH = "2000-01-01T00:00:00Z"
 HEARTBEAT_S = 30.0
+FIRST_HEARTBEAT_S = 5.0  # the first comes soon after start: an installer sees the cameras' state at once
 
 
 def default_agent_id() -> str:
@@ -321,6 +322,8 @@ def heartbeat_document(settings: AgentSettings, workers: list[CameraWorker], out
 
 def _heartbeat_loop(publisher: Publisher, settings: AgentSettings, workers: list[CameraWorker],
                     outbox: Outbox, stop: threading.Event) -> None:
-    while not stop.wait(settings.heartbeat_s):
+    wait_s = min(FIRST_HEARTBEAT_S, settings.heartbeat_s)
+    while not stop.wait(wait_s):
+        wait_s = settings.heartbeat_s
         document = heartbeat_document(settings, workers, outbox)
         publisher.publish_live(agent_message("heartbeat", settings.store_id, settings.agent_id, document))
