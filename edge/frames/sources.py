@@ -51,6 +51,8 @@ def parse_source(text: str) -> SourceSpec:
     if text.isdigit():
         return SourceSpec("usb", text)
     path = Path(text)
+    if path.is_dir():
+        raise SourceError(f"{text} is a directory: give one video file (or a camera URL or USB index)")
     if not path.is_file():
         raise SourceError(f"video file not found: {text}")
     return SourceSpec("file", str(path))

@@ -19,6 +19,7 @@ MASCOTS = Path(__file__).resolve().parents[2] / "media" / "mascots"
     "args, message",
     [
         (["count", "--source", "/nonexistent.mp4", "--line", "0,1,2,3"], "video file not found: /nonexistent.mp4"),
+        (["count", "--source", "/tmp", "--line", "0,1,2,3"], "/tmp is a directory: give one video file"),
         (["count", "--source", VIDEO, "--line", "nonsense"], '--line: expected "X1,Y1,X2,Y2"'),
         (["count", "--source", VIDEO, "--line", "1,2,3"], '--line: expected "X1,Y1,X2,Y2"'),
         (["count", "--source", VIDEO, "--line", "5,5,5,5"], "--line: the two end points are the same"),
