@@ -36,6 +36,7 @@ __all__ = ["IngestSettings", "Ingestor"]
 log = logging.getLogger("retail_hub.ingest")
 
 INBOX_MAX = 50_000  # messages received and not yet written; past it the network thread waits
+RETRY_FIRST_S, RETRY_MAX_S = 1.0, 30.0  # a batch the database refused is written again after these
 Received = tuple[str, bytes, int, int]  # (topic, payload, mid, qos)
 
 
@@ -187,13 +188,24 @@ class Ingestor:
             self._write(batch)
 
     def _write(self, batch: list[Received]) -> None:
-        now = datetime.now(UTC)
-        items = [validate(topic, payload, now) for topic, payload, _, _ in batch]
-        try:
-            result = write_batch(self.db, items, now)
-        except Exception:  # a database failure: do not ack; the broker re-delivers later
-            log.exception("writing a batch of %d messages failed; they stay unacknowledged", len(batch))
-            return
+        """Write and then ack `batch`. A database that refuses the write (a full disk, a locked or
+        failing file) gets the same batch again, after 1, 2, 4 … 30 s, until it takes it: the
+        broker re-delivers an unacknowledged message only on a new connection, so a batch given up
+        would stall the hub's ingest until it restarted. Meanwhile the inbox fills and reading
+        stops (the broker holds the rest). Writing is idempotent (upsert by message id)."""
+        delay = RETRY_FIRST_S
+        while True:
+            now = datetime.now(UTC)
+            items = [validate(topic, payload, now) for topic, payload, _, _ in batch]
+            try:
+                result = write_batch(self.db, items, now)
+                break
+            except Exception:  # a database failure: not acked; tried again
+                log.exception("writing a batch of %d messages failed; trying again in %.0f s (not acknowledged)",
+                              len(batch), delay)
+                if self._stop.wait(delay):
+                    return  # stopping: unacknowledged, the broker re-delivers them on the next start
+                delay = min(2 * delay, RETRY_MAX_S)
         self.stored += result.stored
         self.rejected += result.rejected
         if result.rejected:

@@ -60,18 +60,29 @@ def test_a_batch_is_written_then_acked_in_one_write(ingestor):
     assert ingestor.db["windows"].count == 300 and ingestor.db["dead_letters"].count == 1
 
 
-def test_nothing_is_acked_when_the_commit_fails(ingestor, monkeypatch):
+def test_a_batch_the_database_refuses_is_not_acked_and_is_written_once_it_can(ingestor, monkeypatch):
+    import sqlite3
+
     import hub.ingest.subscriber as sub
 
-    def failing(*args, **kwargs):
-        raise RuntimeError("disk full")
+    monkeypatch.setattr(sub, "RETRY_FIRST_S", 0.05)
+    real, refusals = sub.write_batch, []
 
-    monkeypatch.setattr(sub, "write_batch", failing)
+    def full_disk_twice(*args, **kwargs):
+        if len(refusals) < 2:
+            refusals.append(time.monotonic())
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sub, "write_batch", full_disk_twice)
     m = window(0)
     ingestor._receive(m.topic, m.payload, 1, 1)
-    wait_for(lambda: not ingestor._inbox)
-    time.sleep(0.2)
-    assert ingestor.stored == 0 and not ingestor._client._out_packet
+    wait_for(lambda: len(refusals) == 1)
+    assert ingestor.stored == 0 and not ingestor._client._out_packet  # refused: not acknowledged
+    wait_for(lambda: ingestor.stored == 1)  # the same batch again, without a re-delivery from the broker
+    assert len(refusals) == 2 and refusals[1] - refusals[0] >= 0.05
+    wait_for(lambda: len(ingestor._client._out_packet) == 1)  # acked once written
+    assert ingestor.db["windows"].count == 1
 
 
 def test_a_slow_trickle_is_written_at_once(ingestor):
