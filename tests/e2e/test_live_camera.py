@@ -69,7 +69,10 @@ def test_agent_survives_a_camera_outage_and_stops_on_sigterm(mosquitto, tmp_path
     after = [json.loads(p) for t, _, p in got if t > t_up and json.loads(p)["frames"] > 0]
     assert after, "no frames after the camera came back:\n" + log[-2000:]
     # windows keep closing while the camera is down, with 0 frames: a visible gap, not a missing window
-    assert during and all(w["frames"] == 0 for w in during), during
+    assert during and all(w["frames"] == 0 and w["seen_s"] == 0 for w in during), during
+    # a window with frames says how long the camera was seen in it: never more than the window
+    windows = [json.loads(p) for _, _, p in got]
+    assert all(0 < w["seen_s"] <= 5 for w in windows if w["frames"] >= 2), [(w["frames"], w["seen_s"]) for w in windows]
     starts = sorted({json.loads(p)["window"]["start"] for _, _, p in got})
     assert len(starts) == len({s for s in starts}), "a window was published twice"
     assert agent.returncode == 0 and stop_s < 15, (agent.returncode, stop_s)
