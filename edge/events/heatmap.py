@@ -85,6 +85,22 @@ class HeatmapAccumulator:
                 self._people[cell].add(tid)
             self._held_from = stop
 
+    def partial(self) -> dict:
+        """The window's figures so far, counts only (edge/windows/open_windows.py): person-seconds
+        per cell and how many people were seen in each, never who."""
+        return {"cols": self.cols, "rows": self.rows, "person_s": [round(float(v), 3) for v in self._seconds],
+                "people": [len(p) for p in self._people]}
+
+    def resume(self, saved: dict) -> None:
+        """Add the figures `partial()` gave before a restart (nothing if the grid changed). The people
+        seen before it stand in as placeholders: they count for the small-cell rule, as someone
+        seen again after the restart (by a new track) would have."""
+        if (saved["cols"], saved["rows"]) != (self.cols, self.rows):
+            return
+        self._seconds += np.asarray(saved["person_s"], np.float64)
+        for cell, n in enumerate(saved["people"]):
+            self._people[cell].update(-(k + 1) for k in range(int(n)))
+
     def close_window(self, start_ts: float, end_ts: float) -> Heatmap:
         self._hold(end_ts)
         self._held_from = max(self._held_from, end_ts)

@@ -223,6 +223,25 @@ class ZoneMonitor:
         self._covered_s = 0.0
         return tuple(figures)
 
+    def partial(self) -> dict:
+        """The window's figures so far, counts only (edge/windows/open_windows.py): per zone its
+        entries, peak, person-seconds and the dwell times (0.1 s) of the visits completed;
+        no visit in progress, no track, no position."""
+        return {"covered_s": round(self._covered_s, 3),
+                "zones": {z.zone.zone_id: {"entries": z.entries, "max": z.max, "person_s": round(z.integral, 3),
+                                           "dwells_s": [round(float(d), 1) for d in z.dwells]} for z in self._zones}}
+
+    def resume(self, saved: dict) -> None:
+        """Add the figures `partial()` gave before a restart (zones that no longer exist dropped)."""
+        self._covered_s += float(saved["covered_s"])
+        for z in self._zones:
+            kept = saved["zones"].get(z.zone.zone_id)
+            if kept is not None:
+                z.entries += int(kept["entries"])
+                z.max = max(z.max, int(kept["max"]))
+                z.integral += float(kept["person_s"])
+                z.dwells.extend(float(d) for d in kept["dwells_s"])
+
     def occupancy(self) -> dict[str, int]:
         """Zone id → people in it at the last frame (for a live display; not published as is)."""
         return {z.zone.zone_id: z.occupancy for z in self._zones}

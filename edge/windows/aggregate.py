@@ -120,7 +120,8 @@ class Aggregator:
             return None
         return {"start": self._start, "window_s": self.window_s, "frames": self._frames,
                 "seen_s": round(self._seen_s, 3),
-                "counts": [[line, direction, n] for (line, direction), n in sorted(self._counts.items())]}
+                "counts": [[line, direction, n] for (line, direction), n in sorted(self._counts.items())],
+                "parts": {p.name: p.partial() for p in self.parts if hasattr(p, "partial")}}
 
     def partial_crossings(self) -> int:
         """Crossings counted so far in the open window."""
@@ -129,10 +130,11 @@ class Aggregator:
     def resume(self, saved: dict, now_ts: float) -> list[WindowAggregate]:
         """Take back the figures `partial()` gave before a restart. If their window is still open
         at `now_ts`, it goes on from them; if it has ended, it is returned closed, with what was
-        counted before the restart (the rest of it was not seen), without the further parts' figures
-        (zones, heatmap, mascots), which are not kept: absent, not zero. Figures of lines that no
-        longer exist are dropped. Call before the first frame; a record of another window length
-        is ignored."""
+        counted before the restart (the rest of it was not seen). Further parts that keep their
+        figures (zones, heatmap: `partial`/`resume`) take theirs back too; a window sent from the
+        record leaves out the others (mascots): absent, not zero. Figures of lines that no longer
+        exist are dropped. Call before the first frame; a record of another window length is
+        ignored."""
         if self._start is not None or saved.get("window_s") != self.window_s:
             return []
         self._start = float(saved["start"])
@@ -140,9 +142,14 @@ class Aggregator:
         self._seen_s = float(saved["seen_s"])
         self._counts = {(line, direction): int(n) for line, direction, n in saved["counts"]
                         if line in self.line_ids and direction in ("in", "out")}
+        kept = saved.get("parts", {})
+        restored = {p.name for p in self.parts if hasattr(p, "resume") and kept.get(p.name) is not None}
+        for p in self.parts:
+            if p.name in restored:
+                p.resume(kept[p.name])
         if now_ts < self._start + self.window_s:
             return []
-        return [self._emit(last=True, with_parts=False)]
+        return [self._emit(last=True, only_parts=restored)]
 
     def add(self, events: list[CrossingEvent], ts: float) -> list[WindowAggregate]:
         """Record one processed frame at ts with its events; return windows closed before ts."""
@@ -172,10 +179,10 @@ class Aggregator:
         """End of stream: close the open window even though it has not reached its end."""
         return [self._emit(last=True)] if self._start is not None else []
 
-    def _emit(self, last: bool = False, with_parts: bool = True) -> WindowAggregate:
+    def _emit(self, last: bool = False, only_parts: set[str] | None = None) -> WindowAggregate:
         start = self._start
         end = start + self.window_s
-        parts = {p.name: p.close_window(start, end) for p in self.parts} if with_parts else {}
+        parts = {p.name: p.close_window(start, end) for p in self.parts if only_parts is None or p.name in only_parts}
         window = WindowAggregate(
             self.store_id, self.camera_id, to_utc(start), to_utc(end), self._frames,
             tuple(

@@ -79,7 +79,7 @@ def test_a_kept_open_window_is_taken_up_again_with_the_lines_that_still_exist():
     before.add([], T0 + 2)
     kept = before.partial()
     assert kept == {"start": T0, "window_s": 60, "frames": 2, "seen_s": 1.0,
-                    "counts": [["door", "in", 1], ["side", "out", 1]]}
+                    "counts": [["door", "in", 1], ["side", "out", 1]], "parts": {}}
     after = Aggregator("s1", "cam-1", 60, ["door"])  # the side line was removed meanwhile
     assert after.resume(kept, now_ts=T0 + 30) == []
     after.add([CrossingEvent("door", "in", T0 + 31)], T0 + 31)

@@ -139,3 +139,36 @@ def test_heatmap_without_suppression_sums_time_per_cell():
         h.update(tracks_at((1, 10, 90)), t * 0.5, (100, 100))
     # bottom-left: 2 × 0.5 s between frames, then the last frame held for max_hold_s (1 s)
     assert h.close_window(0.0, 60.0).person_seconds == (0.0, 0.0, 2.0, 0.0)
+
+
+def test_a_restart_between_visits_leaves_the_windows_zone_and_heatmap_figures_as_without_it():
+    """What partial() keeps and resume() takes back (a live agent restarted mid-window; no visit
+    spans the restart): the figures equal those of the run that was never interrupted."""
+    before = [(t, [(1, 50, 50)]) for t in np.arange(0.0, 12.0, 0.5)] + [(12.0, []), (14.0, [])]
+    after = [(t, [(9, 50, 50)]) for t in np.arange(20.0, 41.0, 0.5)] + [(41.0, []), (43.0, [])]
+
+    def monitors():
+        return ZoneMonitor([ZONE], EDGES, min_count=1), HeatmapAccumulator(4, 2, min_count=1)
+
+    whole, whole_heat = monitors()
+    for ts, people in before + after:
+        whole.update(tracks_at(*people), ts)
+        whole_heat.update(tracks_at(*people), ts, (200, 200))
+    first, first_heat = monitors()
+    for ts, people in before:
+        first.update(tracks_at(*people), ts)
+        first_heat.update(tracks_at(*people), ts, (200, 200))
+    kept, kept_heat = first.partial(), first_heat.partial()
+    assert kept["zones"]["till"]["dwells_s"] == [11.5] and kept_heat["people"] == [0, 1, 0, 0, 0, 0, 0, 0]  # no ids
+    again, again_heat = monitors()
+    again.resume(kept)
+    again_heat.resume(kept_heat)
+    for ts, people in after:
+        again.update(tracks_at(*people), ts)
+        again_heat.update(tracks_at(*people), ts, (200, 200))
+    (z_whole,), (z_again,) = whole.close_window(0.0, 60.0), again.close_window(0.0, 60.0)
+    assert (z_again.entries, z_again.max, z_again.dwell) == (z_whole.entries, z_whole.max, z_whole.dwell) \
+        and z_again.entries == 2
+    # the mean over the time seen: the gap of the restart (14 s → 20 s) is not seen by either run
+    assert z_again.mean == pytest.approx(z_whole.mean, abs=0.05)
+    assert whole_heat.close_window(0.0, 60.0) == again_heat.close_window(0.0, 60.0)
