@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from edge.events.events import CrossingEvent  # noqa: E402
+from edge.events.heatmap import HeatmapAccumulator  # noqa: E402
+from edge.events.zones import Zone, ZoneMonitor  # noqa: E402
 from edge.windows.aggregate import Aggregator  # noqa: E402
 from edge.windows.open_windows import OpenWindows  # noqa: E402
 
@@ -29,7 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", default="/var/tmp")
     ap.add_argument("--saves", type=int, default=500)
     args = ap.parse_args(argv)
-    aggregator = Aggregator("s1", "door", 60, ["entrance", "exit"])
+    # a camera with two lines, two zones (60 completed visits each) and the default 16 × 9 heatmap
+    zones = ZoneMonitor([Zone(z, ((0, 0), (10, 0), (10, 10))) for z in ("till", "promo")], (10.0, 30.0, 120.0), 5)
+    for z in zones._zones:
+        z.dwells = [12.3] * 60
+    aggregator = Aggregator("s1", "door", 60, ["entrance", "exit"], parts=[zones, HeatmapAccumulator()])
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         store = OpenWindows(Path(tmp) / "open-windows.db")
         took = []
