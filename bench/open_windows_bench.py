@@ -33,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     # a camera with two lines, two zones (60 completed visits each) and the default 16 × 9 heatmap
     zones = ZoneMonitor([Zone(z, ((0, 0), (10, 0), (10, 10))) for z in ("till", "promo")], (10.0, 30.0, 120.0), 5)
-    for z in zones._zones:
-        z.dwells = [12.3] * 60
+    visits = {"entries": 60, "max": 4, "person_s": 900.0, "dwells_s": [12.3] * 60}
+    zones.resume({"covered_s": 0.0, "zones": {"till": visits, "promo": visits}})
     aggregator = Aggregator("s1", "door", 60, ["entrance", "exit"], parts=[zones, HeatmapAccumulator()])
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         store = OpenWindows(Path(tmp) / "open-windows.db")
