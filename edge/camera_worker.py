@@ -242,14 +242,15 @@ class CameraWorker:
         figures, sent = kept
         try:
             closed = self.pipeline.aggregator.resume(figures, time.time())
-        except (KeyError, TypeError, ValueError) as e:  # a record this version cannot read: start afresh
+        except (KeyError, TypeError, ValueError, AttributeError) as e:  # a record this version cannot read
             log.warning("camera %s: the open window kept by the last run cannot be read (%s); starting afresh",
                         self.camera.camera_id, e)
+            self.pipeline = self._make_pipeline(self.camera)  # nothing half taken back
             return
-        start = self.pipeline.aggregator.open_start_ts
-        if start is not None:
+        now = self.pipeline.aggregator.partial()
+        if now is not None:
             log.info("camera %s: window %s goes on from the %d crossings counted before the restart",
-                     self.camera.camera_id, iso_z(to_utc(start)), self.pipeline.aggregator.partial_crossings())
+                     self.camera.camera_id, iso_z(to_utc(now["start"])), sum(n for *_, n in now["counts"]))
         elif closed and not sent:
             log.info("camera %s: window %s, open when the last run ended, is sent as it stood",
                      self.camera.camera_id, iso_z(closed[0].start))

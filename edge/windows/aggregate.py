@@ -70,7 +70,9 @@ class WindowPart:
 
     `name` is the WindowAggregate field it fills ("zones", "heatmap" or "mascots");
     `close_window(start_ts, end_ts)` returns that field's value for the window that just ended
-    and starts a new one.
+    and starts a new one. A part may also have `partial()` (its figures so far in the open
+    window, JSON-able, counts only) and `resume(figures)` (add them back after a restart), so that
+    a live camera's restart keeps them (edge/windows/open_windows.py); one without starts afresh.
     """
 
     name: str
@@ -122,10 +124,6 @@ class Aggregator:
                 "seen_s": round(self._seen_s, 3),
                 "counts": [[line, direction, n] for (line, direction), n in sorted(self._counts.items())],
                 "parts": {p.name: p.partial() for p in self.parts if hasattr(p, "partial")}}
-
-    def partial_crossings(self) -> int:
-        """Crossings counted so far in the open window."""
-        return sum(self._counts.values())
 
     def resume(self, saved: dict, now_ts: float) -> list[WindowAggregate]:
         """Take back the figures `partial()` gave before a restart. If their window is still open

@@ -145,3 +145,13 @@ def test_a_disk_that_cannot_take_the_open_window_does_not_stop_the_count(live, t
     (window,) = run_once(FullDisk(tmp_path / "open-windows.db"))
     assert crossings([window]) == 1 and window.frames == 40  # counted and sent as without the file
     assert "disk is full (counting goes on" in caplog.text
+
+
+def test_a_record_that_cannot_be_read_is_left_and_the_count_starts_afresh(live, tmp_path, caplog):
+    store = OpenWindows(tmp_path / "open-windows.db")
+    now = window_start(time.time(), WINDOW_S)
+    store.save("door", {"start": now, "window_s": WINDOW_S, "frames": 7, "seen_s": 1.0,
+                        "counts": [["door", "in", "many"]]})  # not a number: from a bug, or a disk error
+    (window,) = run_once(store)
+    assert (crossings([window]), window.frames) == (1, 40)  # nothing half taken back
+    assert "cannot be read" in caplog.text
