@@ -261,6 +261,27 @@ class EngagementMonitor:
         self._samples = [(ts, ids) for ts, ids in self._samples if ts >= t1]
         return out
 
+    def partial(self) -> dict | None:
+        """The open window's figures so far, counts only (edge/windows/open_windows.py): how many
+        samples, how many saw each mascot, and the dwell times (0.1 s) of the engagements ended;
+        no track, no position, no time but the first sample's. None before any sample."""
+        if not self._samples:
+            return None
+        return {"at": self._samples[0][0], "samples": len(self._samples),
+                "visible": {m: sum(m in ids for _, ids in self._samples) for m in self._ids},
+                "dwells_s": {m: [round(d, 1) for _, d in self._state[m].ended] for m in self._ids if m in self._state}}
+
+    def resume(self, saved: dict) -> None:
+        """Add the figures `partial()` gave before a restart, as samples and engagement ends at its
+        first sample's time (they fall in the same window). Mascots no longer registered are dropped."""
+        at = float(saved["at"])
+        visible = {m: int(saved["visible"].get(m, 0)) for m in self._ids}
+        restored = [(at, frozenset(m for m in self._ids if i < visible[m])) for i in range(int(saved["samples"]))]
+        self._samples = restored + self._samples
+        for m in self._ids:
+            for d in saved["dwells_s"].get(m, ()):
+                self._state.setdefault(m, _MascotState(last_seen=at)).ended.append((at, float(d)))
+
     def flush(self, ts: float) -> None:
         """End every open visit as of `ts` (end of a recording), so the last window counts it."""
         for state in self._state.values():

@@ -123,5 +123,12 @@ class MascotSampler:
             for mascot_id, s in stats.items()
         )
 
+    def partial(self) -> dict | None:
+        """Counts so far in the open window, for a live camera's restart (EngagementMonitor.partial)."""
+        return self.monitor.partial()
+
+    def resume(self, saved: dict) -> None:
+        self.monitor.resume(saved)
+
     def finish(self, ts: float) -> None:
         self.monitor.flush(ts)

@@ -129,8 +129,8 @@ class Aggregator:
         """Take back the figures `partial()` gave before a restart. If their window is still open
         at `now_ts`, it goes on from them; if it has ended, it is returned closed, with what was
         counted before the restart (the rest of it was not seen). Further parts that keep their
-        figures (zones, heatmap: `partial`/`resume`) take theirs back too; a window sent from the
-        record leaves out the others (mascots): absent, not zero. Figures of lines that no longer
+        figures (zones, heatmap, mascots: `partial`/`resume`) take theirs back too; a window sent
+        from the record leaves out any other: absent, not zero. Figures of lines that no longer
         exist are dropped. Call before the first frame; a record of another window length is
         ignored."""
         if self._start is not None or saved.get("window_s") != self.window_s:

@@ -172,3 +172,23 @@ def test_bad_input(call, message):
 def test_bad_settings():
     with pytest.raises(ValueError, match="min_dwell_s"):
         EngagementSettings(min_dwell_s=-1)
+
+
+def test_a_restart_between_engagements_leaves_the_windows_mascot_figures_as_without_it():
+    """partial() before a restart and resume() after it (a live agent restarted mid-window, no
+    visit spanning the restart): the window's figures equal an uninterrupted run's."""
+    before = [(float(t), t % 3 != 0, {1: IN_ZONE} if t < 6 else {}) for t in range(0, 10)]
+    after = [(float(t), True, {9: IN_ZONE} if t < 26 else {}) for t in range(20, 30)]
+    whole, _ = run(before + after)
+    first, _ = run(before)
+    kept = first.partial()
+    assert kept["samples"] == 10 and kept["dwells_s"] == {"mascot-fox": [4.0]}  # counts, no track
+    again = EngagementMonitor(("mascot-fox",), SETTINGS)
+    again.resume(kept)
+    for ts, visible, anchors in after:
+        again.update(ts, [FOX] if visible else [], anchors)
+    expected, got = whole.close_window(0.0, 60.0)["mascot-fox"], again.close_window(0.0, 60.0)["mascot-fox"]
+    assert (got.samples, got.visible_samples, got.engagements, got.dwell_s) == \
+        (expected.samples, expected.visible_samples, expected.engagements, expected.dwell_s)
+    assert (got.samples, got.engagements) == (20, 2)
+    assert EngagementMonitor(("mascot-fox",), SETTINGS).partial() is None  # nothing sampled yet
