@@ -8,17 +8,18 @@ came after the restart, and after a restart in a later window it never sent it a
 Now each camera's open window (`Aggregator.partial()`: frames, seconds seen, crossings per line,
 and the zones' and heatmap's figures so far: entries, peaks, person-seconds, the dwell times of
 completed visits, how many people were seen in each heatmap cell, the mascots' samples, sightings
-and engagement dwell times; counts only, no track, no position) is written to a small SQLite file beside the outbox, at once when a crossing is counted
-and every few seconds otherwise. On start, `Aggregator.resume` takes it
-back: the window goes on from those counts, or, if it has ended meanwhile, is sent as it stood.
+and engagement dwell times; counts only, no track, no position) is written to a small SQLite
+file beside the outbox, at once when a crossing is counted and every few seconds otherwise. On
+start, `Aggregator.resume` takes it back: the window goes on from those counts, or, if it has
+ended meanwhile, is sent as it stood.
 
     camera thread ── crossing / every SAVE_EVERY_S ──▶ open_windows (SQLite, one row per camera)
     restart ──▶ load(camera) ──▶ Aggregator.resume ──▶ same window goes on, or is closed and sent
 
 Visits and engagements in progress at the restart are not kept: whoever is still in a zone, or
 at a mascot, starts a new one. A part without `partial()`/`resume()` (see WindowPart) would be
-left out of a window sent from a record (absent, not zero). Files are never resumed: a re-run replays the whole file
-(docs/PROTOCOL.md).
+left out of a window sent from a record (absent, not zero). Files are never resumed: a re-run
+replays the whole file (docs/PROTOCOL.md).
 """
 
 from __future__ import annotations

@@ -193,10 +193,10 @@ class Ingestor:
         broker re-delivers an unacknowledged message only on a new connection, so a batch given up
         would stall the hub's ingest until it restarted. Meanwhile the inbox fills and reading
         stops (the broker holds the rest). Writing is idempotent (upsert by message id)."""
+        now = datetime.now(UTC)
+        items = [validate(topic, payload, now) for topic, payload, _, _ in batch]  # once: a retry writes the same
         delay = RETRY_FIRST_S
         while True:
-            now = datetime.now(UTC)
-            items = [validate(topic, payload, now) for topic, payload, _, _ in batch]
             try:
                 result = write_batch(self.db, items, now)
                 break
